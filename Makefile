@@ -1,0 +1,83 @@
+# BonusDesk: the commands the README names. `make demo` and `make test` are all a new
+# machine needs; both create .venv with a Python 3.12+ interpreter found below.
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+PYTEST_ARGS ?=
+
+# Candidates in order: an explicit PYTHON=..., python3.13, python3.12, python3, then every
+# pyenv-installed CPython newest first. Each candidate is *run*: pyenv shims exist for
+# versions that are not selected and fail only when executed.
+define FIND_PYTHON
+check() { "$$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }; \
+if [ -n "$(PYTHON)" ]; then check "$(PYTHON)" && { echo "$(PYTHON)"; exit 0; }; \
+  echo "PYTHON=$(PYTHON) is not a working Python 3.12 or newer." >&2; exit 1; fi; \
+for c in python3.13 python3.12 python3 \
+  $$(ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.*/bin/python3 2>/dev/null | sort -rV); do \
+  check "$$c" && { command -v "$$c" || echo "$$c"; exit 0; }; done; \
+echo "BonusDesk needs Python 3.12 or newer and found none: install python3.12 (e.g. apt-get install python3.12 or pyenv install 3.12) or run with PYTHON=/path/to/python3.12." >&2; exit 1
+endef
+
+.PHONY: demo test lint format migrate serve worker messages bench clean help
+
+help:
+	@echo "make demo   - install, migrate SQLite, load the demo club, serve admin + member page + worker"
+	@echo "make test   - install and run the whole test suite (DATABASE_URL picks PostgreSQL)"
+	@echo "make lint   - ruff check and format check"
+
+$(PY):
+	@py=$$($(FIND_PYTHON)) || exit 1; \
+	echo "Creating $(VENV) with $$py ($$($$py --version 2>&1))"; \
+	"$$py" -m venv $(VENV) && $(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.base: requirements/base.txt | $(PY)
+	$(PY) -m pip install -q -r requirements/base.txt
+	@touch $@
+
+$(VENV)/.dev: requirements/dev.txt requirements/base.txt | $(PY)
+	$(PY) -m pip install -q -r requirements/dev.txt
+	@touch $@ $(VENV)/.base
+
+migrate: $(VENV)/.base
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	@$(PY) manage.py load_demo
+	@echo ""
+	@echo "  BonusDesk demo is starting at http://$(HOST):$(PORT)/"
+	@echo "    admin:        http://$(HOST):$(PORT)/admin/   login: admin / admin (front desk: desk / desk)"
+	@echo "    member page:  http://$(HOST):$(PORT)/me/      login: anna / anna"
+	@echo "  The django-q2 worker runs alongside. Ctrl-C stops both."
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py qcluster & \
+	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+serve: migrate
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: $(VENV)/.base
+	$(PY) manage.py qcluster
+
+test: $(VENV)/.dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.dev
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+messages: $(VENV)/.dev
+	$(PY) manage.py makemessages -l ru -l en --ignore=.venv --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: $(VENV)/.dev
+	$(PY) manage.py bench_all
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal

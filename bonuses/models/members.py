@@ -1,0 +1,124 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node, MP_NodeManager
+
+
+def new_referral_code() -> str:
+    """11 URL-safe characters from the OS's CSPRNG: ~64 bits, not guessable."""
+    return secrets.token_urlsafe(8)
+
+
+class MemberManager(MP_NodeManager):
+    pass
+
+
+class Member(MP_Node):
+    """A club member and their place in the referral tree.
+
+    The sponsor is the tree parent. The tree is a materialized path (treebeard): a
+    member's downline is every path that starts with theirs, and the level of a follower
+    is the difference of depths. `sponsor` repeats the parent as a foreign key so that
+    the audit history records who changed it; the services keep both in step.
+    """
+
+    # 4 characters a level: 1 020 allows 255 levels, far beyond any real club.
+    path = models.CharField(max_length=1020, unique=True)
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member",
+    )
+    sponsor = models.ForeignKey(
+        "self",
+        verbose_name=_("sponsor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        help_text=_("The member who referred this one."),
+    )
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    middle_name = models.CharField(_("middle name"), max_length=150, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = PhoneNumberField(_("phone"), blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    external_id = models.CharField(
+        _("club member number"),
+        max_length=64,
+        blank=True,
+        help_text=_("The club's own member number, from its spreadsheets."),
+    )
+    joined_on = models.DateField(_("joined on"), default=timezone.localdate)
+    referral_code = models.CharField(
+        _("referral code"), max_length=32, unique=True, default=new_referral_code, editable=False
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild", "updated_at"])
+
+    objects = MemberManager()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="member_external_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["email"], condition=~Q(email=""), name="member_email_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["phone"], condition=~Q(phone=""), name="member_phone_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["last_name", "first_name"], name="member_name_idx")]
+
+    def __str__(self):
+        return self.full_name or self.email or str(self.phone) or f"#{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def short_name(self) -> str:
+        """First name and last initial: what other members may see."""
+        initial = f" {self.last_name[:1]}." if self.last_name else ""
+        return f"{self.first_name}{initial}"
+
+    def downline_bounds(self) -> tuple[str, str | None]:
+        return path_bounds(self.path)
+
+
+def path_bounds(path: str) -> tuple[str, str | None]:
+    """[low, high) bounds of the paths strictly below `path`, for an index range scan.
+
+    A range works with the plain unique index on both PostgreSQL and SQLite (SQLite's
+    LIKE is case-insensitive and never uses it). `high` is the next path of the same
+    length; None when `path` is the last one possible (no upper bound needed).
+    """
+    alphabet = Member.alphabet
+    chars = list(path)
+    for i in range(len(chars) - 1, -1, -1):
+        pos = alphabet.index(chars[i])
+        if pos + 1 < len(alphabet):
+            chars[i] = alphabet[pos + 1]
+            return path + alphabet[0], "".join(chars[: i + 1])
+    return path + alphabet[0], None

@@ -1,0 +1,108 @@
+"""Writes to payments: marking months paid or unpaid, one member or a batch."""
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bonuses.models import Member, Payment
+from core.money import money
+from core.periods import period_of
+
+from .pricing import plan_price
+
+
+def _clean_amount(amount) -> Decimal | None:
+    if amount is None or amount == "":
+        return None
+    amount = money(amount)
+    if amount < 0:
+        raise ValidationError({"amount": _("The amount cannot be negative.")})
+    return amount
+
+
+def _set_state(payment: Payment, *, paid: bool, amount: Decimal | None, by, note: str) -> bool:
+    """Apply the wanted state to a locked payment row; False when nothing changes."""
+    changed = payment.paid != paid or (amount is not None and payment.amount != amount)
+    if note and payment.note != note:
+        payment.note = note
+        changed = True
+    if not changed:
+        return False
+    if paid and not payment.paid:
+        payment.paid_on = timezone.now()
+    payment.paid = paid
+    if amount is not None:
+        payment.amount = amount
+    payment.recorded_by = by
+    if by is not None:
+        payment._history_user = by
+    payment.save()
+    return True
+
+
+@transaction.atomic
+def payment_set(
+    *,
+    member: Member,
+    period: date,
+    paid: bool,
+    amount=None,
+    by=None,
+    note: str = "",
+) -> Payment | None:
+    """Mark `member`'s payment for `period` paid or unpaid. Idempotent.
+
+    Paid with no amount keeps an existing amount, or uses the plan price for a new
+    payment. Unpaid keeps the row (its amount and history) with paid=False; a month never
+    paid stays without a row. Returns the payment, or None when there is none.
+    """
+    return _payment_set(member=member, period=period, paid=paid, amount=amount, by=by, note=note)[0]
+
+
+def _payment_set(*, member, period, paid, amount, by, note) -> tuple[Payment | None, bool]:
+    period = period_of(period)
+    amount = _clean_amount(amount)
+    payment = Payment.objects.select_for_update().filter(member=member, period=period).first()
+    if payment is None:
+        if not paid:
+            return None, False
+        try:
+            with transaction.atomic():
+                return Payment.objects.create(
+                    member=member,
+                    period=period,
+                    amount=amount if amount is not None else plan_price(period),
+                    paid=True,
+                    paid_on=timezone.now(),
+                    recorded_by=by,
+                    note=note,
+                ), True
+        except IntegrityError:
+            # Another request created it between our read and our insert: update theirs.
+            payment = Payment.objects.select_for_update().get(member=member, period=period)
+    return payment, _set_state(payment, paid=paid, amount=amount, by=by, note=note)
+
+
+def payment_mark_paid(*, member: Member, period: date, amount=None, by=None) -> Payment:
+    return payment_set(member=member, period=period, paid=True, amount=amount, by=by)
+
+
+def payment_mark_unpaid(*, member: Member, period: date, by=None) -> Payment | None:
+    return payment_set(member=member, period=period, paid=False, by=by)
+
+
+@transaction.atomic
+def payments_set_batch(
+    *, members: Iterable[Member], period: date, paid: bool, amount=None, by=None
+) -> int:
+    """Mark many members paid or unpaid for one period, all or none. Returns how many
+    payments changed (already-right ones are left alone)."""
+    return sum(
+        _payment_set(member=m, period=period, paid=paid, amount=amount, by=by, note="")[1]
+        for m in members
+    )

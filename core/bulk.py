@@ -1,0 +1,68 @@
+"""Fast bulk inserts for loaders that write hundreds of thousands of rows.
+
+PostgreSQL gets COPY (an order of magnitude faster than INSERT batches); other
+databases get executemany. Rows bypass model save() and signals on purpose: callers are
+bulk loaders that have already validated their rows.
+"""
+
+import io
+from collections.abc import Iterable
+from itertools import islice
+
+from django.core.management.color import no_style
+from django.db import connection
+
+
+def _batches(rows: Iterable[tuple], size: int):
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format: \\N is NULL, and \\, tab and newlines escaped."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    text = str(value)
+    if any(c in text for c in "\\\t\n\r"):
+        text = (
+            text.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text
+
+
+def insert_rows(model, columns: list[str], rows: Iterable[tuple], *, batch_size=20_000) -> int:
+    """Insert `rows` (tuples in `columns` order, database values) into `model`'s table."""
+    table = model._meta.db_table
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    count = 0
+    with connection.cursor() as cursor:
+        for batch in _batches(rows, batch_size):
+            if connection.vendor == "postgresql":
+                buffer = io.StringIO()
+                buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in batch)
+                buffer.seek(0)
+                cursor.cursor.copy_expert(
+                    f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN", buffer
+                )
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(
+                    f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({marks})",
+                    batch,
+                )
+            count += len(batch)
+    return count
+
+
+def reset_sequences(*models) -> None:
+    """After inserting explicit ids, move the id sequences past them (PostgreSQL)."""
+    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)

@@ -1,0 +1,44 @@
+"""Months as periods: the date of the first day, in the club's time zone."""
+
+import re
+from datetime import date, datetime
+
+from django.utils import timezone
+
+_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+
+
+def period_of(value: date | datetime) -> date:
+    """The period (first day of the month) a date or an aware datetime falls in."""
+    if isinstance(value, datetime):
+        value = timezone.localdate(value)
+    return value.replace(day=1)
+
+
+def current_period() -> date:
+    """This month in the club's time zone (settings.TIME_ZONE), not in UTC."""
+    return timezone.localdate().replace(day=1)
+
+
+def add_months(period: date, months: int) -> date:
+    index = period.year * 12 + period.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(start: date, end: date) -> list[date]:
+    """Every period from start to end, both included, in order."""
+    start, end = period_of(start), period_of(end)
+    count = (end.year - start.year) * 12 + end.month - start.month
+    return [add_months(start, i) for i in range(count + 1)]
+
+
+def parse_month(text: str) -> date:
+    """`YYYY-MM` to a period; ValueError with a readable message otherwise."""
+    match = _MONTH_RE.match(text or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"{text!r} is not a month: expected YYYY-MM, e.g. 2026-11")
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def format_month(period: date) -> str:
+    return period.strftime("%Y-%m")

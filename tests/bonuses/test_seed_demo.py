@@ -1,0 +1,50 @@
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from bonuses.models import Member, Payment
+from bonuses.services.demo import load_demo_club
+from tests.factories import enroll
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_makes_the_requested_club(capsys):
+    call_command("seed_demo", members=500, months=3, seed=7)
+    assert Member.objects.count() == 500
+    assert Member.objects.find_problems() == ([], [], [], [], [])
+    assert "Added 500 members" in capsys.readouterr().out
+    # Every member's sponsor key agrees with the tree.
+    for member in Member.objects.all():
+        parent = Member.objects.get_parent(member)
+        assert member.sponsor_id == (parent.pk if parent else None)
+    referrals = sorted(
+        Member.objects.annotate(n=Count("referrals")).values_list("n", flat=True), reverse=True
+    )
+    assert referrals[0] >= 10  # a few members bring many
+    assert sorted(referrals)[len(referrals) // 2] <= 1  # most bring few
+    periods = set(Payment.objects.values_list("period", flat=True))
+    assert len(periods) == 3 and all(p.day == 1 for p in periods)
+
+
+def test_seed_demo_adds_to_an_existing_tree_and_is_repeatable():
+    existing = enroll()
+    enroll(existing)
+    call_command("seed_demo", members=50, months=1, seed=1)
+    call_command("seed_demo", members=50, months=1, seed=1)
+    assert Member.objects.count() == 102
+    assert Member.objects.find_problems() == ([], [], [], [], [])
+    # A new member enrolled after the bulk load gets a fresh path (ids and paths moved on).
+    newest = Member.objects.order_by("-id").first()
+    assert enroll(newest).pk > newest.pk
+    assert Member.objects.find_problems() == ([], [], [], [], [])
+
+
+def test_demo_club_loads_once():
+    assert load_demo_club() is True
+    assert load_demo_club() is False
+    assert Member.objects.count() == 39
+    assert Member.objects.filter(sponsor=None).count() == 3
+    assert Member.objects.order_by("-depth").first().depth == 6
+    assert Payment.objects.values("period").distinct().count() == 6
+    assert Member.objects.get(user__username="anna").depth == 1
