@@ -23,7 +23,9 @@ def registered_models():
 
 
 @pytest.mark.parametrize("app,model", registered_models())
-def test_changelist_and_add_pages_load(admin_client, demo, app, model, django_assert_max_num_queries):
+def test_changelist_and_add_pages_load(
+    admin_client, demo, app, model, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(25):
         assert admin_client.get(reverse(f"admin:{app}_{model}_changelist")).status_code == 200
     assert admin_client.get(reverse(f"admin:{app}_{model}_add")).status_code == 200
