@@ -3,6 +3,8 @@
 Plain functions taking model instances and plain values, keyword-only, each atomic.
 """
 
+from .close import CloseResult, LevelTotal, TopEarner, month_close, unclosed_periods
+from .ledger import ledger_adjust, ledger_payout, package_claim
 from .members import (
     member_change_sponsor,
     member_enroll,
@@ -11,15 +13,27 @@ from .members import (
     sponsor_change_error,
 )
 from .payments import payment_mark_paid, payment_mark_unpaid, payment_set, payments_set_batch
+from .plans import plan_change_error, plan_create_version, plan_for
 
 __all__ = [
+    "CloseResult",
+    "LevelTotal",
+    "TopEarner",
+    "ledger_adjust",
+    "ledger_payout",
     "member_change_sponsor",
     "member_enroll",
     "member_remove_sponsor",
     "member_update",
+    "month_close",
+    "package_claim",
     "payment_mark_paid",
     "payment_mark_unpaid",
     "payment_set",
     "payments_set_batch",
+    "plan_change_error",
+    "plan_create_version",
+    "plan_for",
     "sponsor_change_error",
+    "unclosed_periods",
 ]

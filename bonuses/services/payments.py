@@ -1,4 +1,9 @@
-"""Writes to payments: marking months paid or unpaid, one member or a batch."""
+"""Writes to payments: marking months paid or unpaid, one member or a batch.
+
+A change to a payment of a closed month posts correction entries (corrections.py)
+instead of touching the closed month. Every change holds its month's close lock shared,
+so it is either in a concurrent close or after it (see period_locks.py).
+"""
 
 from collections.abc import Iterable
 from datetime import date
@@ -9,10 +14,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bonuses.models import Member, Payment
+from bonuses.models import Member, MonthClose, Payment
 from core.money import money
 from core.periods import period_of
 
+from .corrections import post_payment_corrections
+from .locks import lock_tree_for_insert
+from .period_locks import lock_period_corrections, lock_period_for_payments
 from .pricing import plan_price
 
 
@@ -61,11 +69,25 @@ def payment_set(
     payment. Unpaid keeps the row (its amount and history) with paid=False; a month never
     paid stays without a row. Returns the payment, or None when there is none.
     """
-    return _payment_set(member=member, period=period, paid=paid, amount=amount, by=by, note=note)[0]
-
-
-def _payment_set(*, member, period, paid, amount, by, note) -> tuple[Payment | None, bool]:
     period = period_of(period)
+    closed = _lock_period(period)
+    return _payment_set(
+        member=member, period=period, paid=paid, amount=amount, by=by, note=note, closed=closed
+    )[0]
+
+
+def _lock_period(period: date) -> bool:
+    """Take the month's locks; True when the month is closed (changes need corrections)."""
+    lock_period_for_payments(period)
+    closed = MonthClose.objects.filter(period=period).exists()
+    if closed:
+        # Corrections read the tree and the month's other payments: keep both still.
+        lock_tree_for_insert()
+        lock_period_corrections(period)
+    return closed
+
+
+def _payment_set(*, member, period, paid, amount, by, note, closed) -> tuple[Payment | None, bool]:
     amount = _clean_amount(amount)
     payment = Payment.objects.select_for_update().filter(member=member, period=period).first()
     if payment is None:
@@ -73,7 +95,7 @@ def _payment_set(*, member, period, paid, amount, by, note) -> tuple[Payment | N
             return None, False
         try:
             with transaction.atomic():
-                return Payment.objects.create(
+                payment = Payment.objects.create(
                     member=member,
                     period=period,
                     amount=amount if amount is not None else plan_price(period),
@@ -81,11 +103,19 @@ def _payment_set(*, member, period, paid, amount, by, note) -> tuple[Payment | N
                     paid_on=timezone.now(),
                     recorded_by=by,
                     note=note,
-                ), True
+                )
         except IntegrityError:
             # Another request created it between our read and our insert: update theirs.
             payment = Payment.objects.select_for_update().get(member=member, period=period)
-    return payment, _set_state(payment, paid=paid, amount=amount, by=by, note=note)
+        else:
+            if closed:
+                post_payment_corrections(payment=payment, was_paid=False, was_amount=None, by=by)
+            return payment, True
+    was_paid, was_amount = payment.paid, payment.amount
+    changed = _set_state(payment, paid=paid, amount=amount, by=by, note=note)
+    if changed and closed:
+        post_payment_corrections(payment=payment, was_paid=was_paid, was_amount=was_amount, by=by)
+    return payment, changed
 
 
 def payment_mark_paid(*, member: Member, period: date, amount=None, by=None) -> Payment:
@@ -102,7 +132,11 @@ def payments_set_batch(
 ) -> int:
     """Mark many members paid or unpaid for one period, all or none. Returns how many
     payments changed (already-right ones are left alone)."""
+    period = period_of(period)
+    closed = _lock_period(period)
     return sum(
-        _payment_set(member=m, period=period, paid=paid, amount=amount, by=by, note="")[1]
+        _payment_set(
+            member=m, period=period, paid=paid, amount=amount, by=by, note="", closed=closed
+        )[1]
         for m in members
     )

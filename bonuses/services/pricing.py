@@ -3,8 +3,15 @@
 from datetime import date
 from decimal import Decimal
 
+from bonuses.models import Plan
+
+from .plans import plan_for
+
 DEFAULT_MONTHLY_PRICE = Decimal("15000.00")
 
 
 def plan_price(period: date) -> Decimal:
-    return DEFAULT_MONTHLY_PRICE
+    try:
+        return plan_for(period).monthly_price
+    except Plan.DoesNotExist:
+        return DEFAULT_MONTHLY_PRICE

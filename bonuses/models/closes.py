@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class MonthClose(models.Model):
+    """A closed period. The unique period makes closing idempotent: a month is closed
+    once, and its row is what payment changes check to post corrections instead."""
+
+    class State(models.TextChoices):
+        CLOSED = "closed", _("closed")
+
+    period = models.DateField(_("month"), unique=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default="closed")
+    plan = models.ForeignKey(
+        "bonuses.Plan", verbose_name=_("plan"), on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed at"), auto_now_add=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    totals = models.JSONField(_("totals"), default=dict, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration, ms"), default=0)
+
+    class Meta:
+        verbose_name = _("month close")
+        verbose_name_plural = _("month closes")
+        ordering = ["-period"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period__day=1), name="month_close_first_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m}"

@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class LedgerEntry(models.Model):
+    """One movement of a member's bonus balance. Entries are never edited or deleted:
+    the balance is their sum, and a closed period is corrected by new entries."""
+
+    class Kind(models.TextChoices):
+        ACCRUAL = "accrual", _("level commissions")
+        REFERRED = "referred", _("referred bonus")
+        CORRECTION = "correction", _("correction")
+        CLAIM = "claim", _("package claim")
+        PACKAGE_BONUS = "package_bonus", _("package bonus")
+        PAYOUT = "payout", _("payout")
+        ADJUSTMENT = "adjustment", _("manual adjustment")
+
+    member = models.ForeignKey(
+        "bonuses.Member",
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    period = models.DateField(
+        _("month"), null=True, blank=True, help_text=_("The month the amount was earned in.")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    breakdown = models.JSONField(_("breakdown"), default=dict, blank=True)
+    payment = models.ForeignKey(
+        "bonuses.Payment",
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+        help_text=_("The payment whose change a correction follows."),
+    )
+    month_close = models.ForeignKey(
+        "bonuses.MonthClose",
+        verbose_name=_("month close"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A close writes at most one accrual and one referred entry per member and month.
+            models.UniqueConstraint(
+                fields=["member", "period", "kind"],
+                condition=Q(kind__in=["accrual", "referred"]),
+                name="ledger_one_accrual_per_month",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["accrual", "referred", "correction"])
+                | Q(period__isnull=False),
+                name="ledger_earnings_have_period",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "period"], name="ledger_member_period_idx"),
+            models.Index(fields=["created_at"], name="ledger_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} · {self.get_kind_display()} · {self.amount}"

@@ -1,0 +1,192 @@
+"""A member's balance (closed ledger + live pending months), package progress and the
+month-by-month history, each in a fixed number of queries whatever the downline."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+
+from bonuses.models import LedgerEntry, Member, MonthClose, Payment
+from bonuses.services.plans import PlanTerms, all_plan_terms, terms_in_force
+from core.money import ZERO, money
+from core.periods import add_months, current_period
+
+from .statements import cents_to_money, downline_paid_by_period, member_earnings_cents
+
+
+@dataclass(frozen=True)
+class PackageProgress:
+    name: str
+    threshold: Decimal
+    bonus: Decimal
+    remaining: Decimal
+    percent: int
+
+
+@dataclass(frozen=True)
+class Balance:
+    closed: Decimal
+    pending: Decimal
+    total: Decimal
+    next_package: PackageProgress | None
+    top_package: str | None
+
+
+@dataclass(frozen=True)
+class MonthLine:
+    period: date
+    active: bool
+    earned: Decimal
+    closed: bool
+
+
+EARLIEST = date(1900, 1, 1)
+
+EARNING_KINDS = (
+    LedgerEntry.Kind.ACCRUAL,
+    LedgerEntry.Kind.REFERRED,
+    LedgerEntry.Kind.CORRECTION,
+)
+
+
+def ledger_balance(member_id: int) -> Decimal:
+    """Sum of the member's ledger entries, summed in integer cents: SQLite would sum the
+    decimal column as floats."""
+    table = connection.ops.quote_name(LedgerEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT SUM(ROUND(amount * 100)) FROM {table} WHERE member_id = %s", [member_id]
+        )
+        (cents,) = cursor.fetchone()
+    return cents_to_money(cents or 0)
+
+
+def _ledger_earnings_by_period(member_id: int, since: date) -> dict[date, Decimal]:
+    table = connection.ops.quote_name(LedgerEntry._meta.db_table)
+    marks = ", ".join(["%s"] * len(EARNING_KINDS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT period, SUM(ROUND(amount * 100)) FROM {table} "
+            f"WHERE member_id = %s AND period >= %s AND kind IN ({marks}) GROUP BY period",
+            [member_id, since, *EARNING_KINDS],
+        )
+        return {
+            date.fromisoformat(p) if isinstance(p, str) else p: cents_to_money(c)
+            for p, c in cursor.fetchall()
+        }
+
+
+def _live_earnings(
+    member: Member,
+    versions: list[PlanTerms],
+    own: dict[date, int | None],
+    *,
+    since: date,
+    until: date,
+    unclosed_only: bool,
+) -> dict[date, Decimal]:
+    """Live earnings per period (levels + referred) for periods in [since, until]."""
+    max_levels = max(t.levels for t in versions)
+    rows = downline_paid_by_period(
+        member, max_levels, since=since, until=until, unclosed_only=unclosed_only
+    )
+    by_period: dict[date, list] = defaultdict(list)
+    for period, level, cents, count in rows:
+        by_period[period].append((level, cents, count))
+    result = {}
+    for period in set(by_period) | {p for p, c in own.items() if c is not None}:
+        terms = terms_in_force(versions, period)
+        earned, referred = member_earnings_cents(
+            terms,
+            has_sponsor=member.depth > 1,
+            own_cents=own.get(period),
+            rows=by_period.get(period, ()),
+        )
+        result[period] = cents_to_money(sum(earned) + referred)
+    return result
+
+
+def _own_payments(member: Member, since: date | None, until: date) -> dict[date, int | None]:
+    """Own payment per period: its amount in cents when paid, None when not."""
+    payments = Payment.objects.filter(member=member, period__lte=until)
+    if since:
+        payments = payments.filter(period__gte=since)
+    return {
+        p.period: int(p.amount * 100) if p.paid else None
+        for p in payments.only("period", "amount", "paid")
+    }
+
+
+def package_progress(terms: PlanTerms, total: Decimal) -> tuple[PackageProgress | None, str | None]:
+    """The next package `total` works toward, or (None, top name) past the top one."""
+    if not terms.packages:
+        return None, None
+    for name, threshold, bonus in terms.packages:
+        if total < threshold:
+            reached = max(total, ZERO)
+            return (
+                PackageProgress(
+                    name=name,
+                    threshold=threshold,
+                    bonus=bonus,
+                    remaining=money(threshold - reached),
+                    percent=min(100, int(reached * 100 / threshold)),
+                ),
+                None,
+            )
+    return None, terms.packages[-1][0]
+
+
+def member_balance(*, member: Member) -> Balance:
+    """Closed (ledger) balance, pending (live earnings of every month not closed yet, this
+    one included) and total, with progress to the next package on the total."""
+    versions = all_plan_terms()
+    this_month = current_period()
+    closed_periods = set(MonthClose.objects.values_list("period", flat=True))
+    own = {
+        p: c for p, c in _own_payments(member, None, this_month).items() if p not in closed_periods
+    }
+    live = _live_earnings(
+        member, versions, own, since=EARLIEST, until=this_month, unclosed_only=True
+    )
+    closed = ledger_balance(member.pk)
+    pending = sum(live.values(), ZERO)
+    total = closed + pending
+    next_package, top = package_progress(terms_in_force(versions, this_month), total)
+    return Balance(
+        closed=closed, pending=pending, total=total, next_package=next_package, top_package=top
+    )
+
+
+def member_months(*, member: Member, months: int = 12) -> list[MonthLine]:
+    """The last `months` months, oldest first, this month last: active or not and what the
+    member earned (ledger for closed months, corrections included; live otherwise)."""
+    this_month = current_period()
+    since = add_months(this_month, -(months - 1))
+    versions = all_plan_terms()
+    closed_periods = set(
+        MonthClose.objects.filter(period__gte=since).values_list("period", flat=True)
+    )
+    own = _own_payments(member, since, this_month)
+    ledger = _ledger_earnings_by_period(member.pk, since)
+    live = _live_earnings(
+        member,
+        versions,
+        {p: c for p, c in own.items() if p not in closed_periods},
+        since=since,
+        until=this_month,
+        unclosed_only=True,
+    )
+    lines = []
+    for i in range(months):
+        period = add_months(since, i)
+        closed = period in closed_periods
+        earned = ledger.get(period, ZERO) if closed else live.get(period, ZERO)
+        lines.append(
+            MonthLine(
+                period=period, active=own.get(period) is not None, earned=earned, closed=closed
+            )
+        )
+    return lines

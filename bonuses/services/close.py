@@ -1,0 +1,312 @@
+"""Month close: turns a period's earnings into ledger entries, once, all or nothing.
+
+One streamed pass over the members in path order (a pre-order walk of the tree) joined
+to the period's paid payments: a stack holds the current member's ancestors, so every
+paid payment credits the ancestors at distance 1..levels and the payer's referred bonus
+without a query per member. Shares are rounded per payment (PlanTerms.share) and summed
+in integer cents, so the result equals the per-member statements to the cent.
+"""
+
+import heapq
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bonuses.models import LedgerEntry, Member, MonthClose, Payment
+from core.bulk import insert_rows
+from core.money import money
+from core.periods import add_months, current_period, months_between, period_of
+
+from .locks import lock_tree_for_insert
+from .period_locks import lock_period_for_close
+from .plans import PlanTerms, plan_terms
+
+TOP_EARNERS = 10
+
+
+@dataclass(frozen=True)
+class LevelTotal:
+    level: int
+    amount: Decimal
+    earners: int  # members who earned something at this level
+
+
+@dataclass(frozen=True)
+class TopEarner:
+    member_id: int
+    name: str
+    amount: Decimal
+
+
+@dataclass
+class CloseResult:
+    """What a close did (or, for a dry run, would do) for one period."""
+
+    period: date
+    dry_run: bool
+    already_closed: bool
+    plan_id: int | None
+    levels: list[LevelTotal]
+    referred: Decimal
+    referred_earners: int
+    total: Decimal
+    earners: int
+    payments: int  # paid payments of the period
+    entries: int  # ledger entries written (or to be written)
+    top_earners: list[TopEarner] = field(default_factory=list)
+    duration_ms: int = 0
+    month_close: MonthClose | None = None
+
+    def totals_json(self) -> dict:
+        return {
+            "levels": [
+                {"level": lv.level, "amount": f"{lv.amount:.2f}", "earners": lv.earners}
+                for lv in self.levels
+            ],
+            "referred": f"{self.referred:.2f}",
+            "referred_earners": self.referred_earners,
+            "total": f"{self.total:.2f}",
+            "earners": self.earners,
+            "payments": self.payments,
+            "entries": self.entries,
+            "top_earners": [
+                {"member_id": t.member_id, "name": t.name, "amount": f"{t.amount:.2f}"}
+                for t in self.top_earners
+            ],
+        }
+
+    @classmethod
+    def from_close(cls, close: MonthClose) -> "CloseResult":
+        t = close.totals or {}
+        return cls(
+            period=close.period,
+            dry_run=False,
+            already_closed=True,
+            plan_id=close.plan_id,
+            levels=[
+                LevelTotal(lv["level"], Decimal(lv["amount"]), lv["earners"])
+                for lv in t.get("levels", [])
+            ],
+            referred=Decimal(t.get("referred", "0.00")),
+            referred_earners=t.get("referred_earners", 0),
+            total=Decimal(t.get("total", "0.00")),
+            earners=t.get("earners", 0),
+            payments=t.get("payments", 0),
+            entries=t.get("entries", 0),
+            top_earners=[
+                TopEarner(e["member_id"], e["name"], Decimal(e["amount"]))
+                for e in t.get("top_earners", [])
+            ],
+            duration_ms=close.duration_ms,
+            month_close=close,
+        )
+
+
+@dataclass
+class PeriodFigures:
+    """Earnings of one period in integer cents, per earner."""
+
+    terms: PlanTerms
+    levels: dict[int, list[int]]  # member id -> cents per level
+    referred: dict[int, int]  # member id -> cents
+    payments: int
+
+
+def _walk(period: date) -> Iterator[tuple[int, int, object]]:
+    """(member id, depth, paid amount × 100 or None) for every member, in path order."""
+    q = connection.ops.quote_name
+    members, payments = q(Member._meta.db_table), q(Payment._meta.db_table)
+    sql = (
+        f"SELECT m.id, m.depth, ROUND(p.amount * 100) FROM {members} m "
+        f"LEFT JOIN {payments} p ON p.member_id = m.id AND p.period = %s AND p.paid = %s "
+        f"ORDER BY m.path"
+    )
+    # A server-side cursor on PostgreSQL: a million rows stream in chunks.
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, [period, True])
+        while rows := cursor.fetchmany(20_000):
+            yield from rows
+
+
+def compute_period(period: date, terms: PlanTerms) -> PeriodFigures:
+    """Every member's level earnings and referred bonus for `period`, on the tree as it
+    stands, in one pass. Reads only."""
+    levels = terms.levels
+    must_be_active = terms.earner_must_be_active
+    shares: dict[int, tuple[int, ...]] = {}
+    earned: dict[int, list[int]] = {}
+    referred: dict[int, int] = {}
+    ids: list[int] = []  # ids[d - 1]: the ancestor at depth d of the current member
+    active: list[bool] = []
+    paid = 0
+    for member_id, depth, cents in _walk(period):
+        if depth <= len(ids):
+            del ids[depth - 1 :]
+            del active[depth - 1 :]
+        ids.append(member_id)
+        active.append(cents is not None)
+        if cents is None:
+            continue
+        paid += 1
+        cents = int(cents)
+        share = shares.get(cents)
+        if share is None:
+            share = shares[cents] = tuple(terms.share_cents(k, cents) for k in range(levels + 1))
+        if depth > 1 and share[0]:
+            referred[member_id] = share[0]
+        top = depth - 1  # ids[top - 1] is the sponsor
+        for k in range(1, min(levels, top) + 1):
+            index = top - k
+            if must_be_active and not active[index]:
+                continue
+            earner = ids[index]
+            row = earned.get(earner)
+            if row is None:
+                row = earned[earner] = [0] * levels
+            row[k - 1] += share[k]
+    return PeriodFigures(terms=terms, levels=earned, referred=referred, payments=paid)
+
+
+def _cents(value: int) -> Decimal:
+    return money(Decimal(value) / 100)
+
+
+def _result(period: date, figures: PeriodFigures, *, dry_run: bool, started: float):
+    terms = figures.terms
+    per_level = [0] * terms.levels
+    level_earners = [0] * terms.levels
+    totals: dict[int, int] = dict(figures.referred)
+    entries = sum(1 for c in figures.referred.values() if c)
+    for member_id, row in figures.levels.items():
+        amount = sum(row)
+        if amount:
+            entries += 1
+        totals[member_id] = totals.get(member_id, 0) + amount
+        for k, cents in enumerate(row):
+            per_level[k] += cents
+            level_earners[k] += cents > 0
+    top = heapq.nlargest(TOP_EARNERS, ((c, m) for m, c in totals.items() if c > 0))
+    names = {m.pk: m.full_name or str(m) for m in Member.objects.filter(pk__in=[m for _, m in top])}
+    referred = sum(figures.referred.values())
+    return CloseResult(
+        period=period,
+        dry_run=dry_run,
+        already_closed=False,
+        plan_id=terms.plan_id,
+        levels=[
+            LevelTotal(level=k + 1, amount=_cents(per_level[k]), earners=level_earners[k])
+            for k in range(terms.levels)
+        ],
+        referred=_cents(referred),
+        referred_earners=sum(1 for c in figures.referred.values() if c),
+        total=_cents(sum(per_level) + referred),
+        earners=sum(1 for c in totals.values() if c > 0),
+        payments=figures.payments,
+        entries=entries,
+        top_earners=[TopEarner(m, names.get(m, f"#{m}"), _cents(c)) for c, m in top],
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
+
+
+def _amount_text(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def _write_entries(close: MonthClose, figures: PeriodFigures, by) -> int:
+    ops = connection.ops
+    period = ops.adapt_datefield_value(close.period)
+    now = ops.adapt_datetimefield_value(timezone.now())
+    by_id = by.pk if by is not None else None
+
+    def rows():
+        for member_id, row in figures.levels.items():
+            amount = sum(row)
+            if amount:
+                breakdown = json.dumps({"levels": [_amount_text(c) for c in row]})
+                yield (
+                    member_id, LedgerEntry.Kind.ACCRUAL.value, period, _amount_text(amount),
+                    breakdown, close.pk, "", by_id, now,
+                )  # fmt: skip
+        for member_id, cents in figures.referred.items():
+            if cents:
+                yield (
+                    member_id, LedgerEntry.Kind.REFERRED.value, period, _amount_text(cents),
+                    "{}", close.pk, "", by_id, now,
+                )  # fmt: skip
+
+    columns = [
+        "member_id", "kind", "period", "amount", "breakdown", "month_close_id", "reason",
+        "created_by_id", "created_at",
+    ]  # fmt: skip
+    return insert_rows(LedgerEntry, columns, rows())
+
+
+def _check_closable(period: date) -> None:
+    if period >= current_period():
+        raise ValidationError(
+            {"period": _("Only past months can be closed: this month is not over yet.")}
+        )
+
+
+@transaction.atomic
+def month_close_one(*, period: date, by=None, dry_run: bool = False) -> CloseResult:
+    """Close one past period (or preview it with dry_run). Closing a closed period again
+    returns its stored result and writes nothing."""
+    started = time.monotonic()
+    period = period_of(period)
+    _check_closable(period)
+    if not dry_run:
+        # The tree cannot move, and no payment of this month can change, until we commit;
+        # payment changes queued behind us will find the month closed and post corrections.
+        lock_period_for_close(period)
+        lock_tree_for_insert()
+    existing = MonthClose.objects.filter(period=period).first()
+    if existing is not None:
+        result = CloseResult.from_close(existing)
+        result.dry_run = dry_run
+        return result
+    terms = plan_terms(period)
+    figures = compute_period(period, terms)
+    result = _result(period, figures, dry_run=dry_run, started=started)
+    if dry_run:
+        return result
+    close = MonthClose.objects.create(
+        period=period, plan_id=terms.plan_id, closed_by=by, totals=result.totals_json()
+    )
+    result.entries = _write_entries(close, figures, by)
+    result.duration_ms = int((time.monotonic() - started) * 1000)
+    close.duration_ms = result.duration_ms
+    close.save(update_fields=["duration_ms"])
+    result.month_close = close
+    return result
+
+
+def unclosed_periods() -> list[date]:
+    """Past periods not closed yet, oldest first, from the first month with payments."""
+    first = Payment.objects.aggregate(first=Min("period"))["first"]
+    last = add_months(current_period(), -1)
+    if first is None or first > last:
+        return []
+    closed = set(MonthClose.objects.filter(period__gte=first).values_list("period", flat=True))
+    return [p for p in months_between(first, last) if p not in closed]
+
+
+def month_close(*, period: date | None = None, by=None, dry_run: bool = False) -> list[CloseResult]:
+    """Close `period`, or with no period every unclosed past period in order (catch-up
+    after downtime). Each period is closed in its own transaction, all or nothing, so a
+    catch-up that fails half-way keeps the months before the failure closed, in order.
+    Returns one result per period (empty when nothing is due)."""
+    if period is not None:
+        return [month_close_one(period=period, by=by, dry_run=dry_run)]
+    return [month_close_one(period=p, by=by, dry_run=dry_run) for p in unclosed_periods()]

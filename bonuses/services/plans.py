@@ -1,0 +1,158 @@
+"""Plan versions: which rates apply to a period, and creating a new version."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from bonuses.models import MonthClose, Package, Plan, PlanLevel
+from core.money import money
+from core.periods import period_of
+
+
+@dataclass(frozen=True)
+class PlanTerms:
+    """The figures of one plan version, detached from the ORM (closes use them a million
+    times). `rates[k - 1]` is the rate for level k."""
+
+    plan_id: int
+    effective_from: date
+    monthly_price: Decimal
+    rates: tuple[Decimal, ...]
+    referred_rate: Decimal
+    earner_must_be_active: bool
+    credit_package_bonus: bool
+    packages: tuple[tuple[str, Decimal, Decimal], ...]  # (name, threshold, bonus) ascending
+
+    @property
+    def levels(self) -> int:
+        return len(self.rates)
+
+    def share(self, rate: Decimal, amount: Decimal) -> Decimal:
+        """What one payment earns at `rate`: rounded per payment, so that corrections
+        (which move one payment) stay exact against the closed figures."""
+        return money(rate * amount)
+
+    @cached_property
+    def _cents_cache(self) -> dict:
+        return {}
+
+    def share_cents(self, level: int, cents: int) -> int:
+        """share() in integer cents for level k (0 = the referred bonus), memoised."""
+        key = (level, cents)
+        cache = self._cents_cache
+        value = cache.get(key)
+        if value is None:
+            rate = self.referred_rate if level == 0 else self.rates[level - 1]
+            value = cache[key] = int(self.share(rate, Decimal(cents) / 100) * 100)
+        return value
+
+
+def _terms(plan: Plan) -> PlanTerms:
+    levels = sorted(plan.levels.all(), key=lambda lv: lv.level)
+    packages = sorted(plan.packages.all(), key=lambda p: p.threshold)
+    return PlanTerms(
+        plan_id=plan.pk,
+        effective_from=plan.effective_from,
+        monthly_price=plan.monthly_price,
+        rates=tuple(lv.rate for lv in levels),
+        referred_rate=plan.referred_rate,
+        earner_must_be_active=plan.earner_must_be_active,
+        credit_package_bonus=plan.credit_package_bonus,
+        packages=tuple((p.name, p.threshold, p.bonus) for p in packages),
+    )
+
+
+def all_plan_terms() -> list[PlanTerms]:
+    """Every version, oldest first, in two queries (selectors resolve many periods)."""
+    plans = Plan.objects.prefetch_related("levels", "packages").order_by("effective_from")
+    return [_terms(plan) for plan in plans]
+
+
+def terms_in_force(versions: list[PlanTerms], period: date) -> PlanTerms:
+    """The version in force for `period` among `versions` (oldest first)."""
+    if not versions:
+        raise Plan.DoesNotExist("No bonus plan is defined.")
+    chosen = versions[0]
+    for terms in versions:
+        if terms.effective_from <= period:
+            chosen = terms
+    return chosen
+
+
+def plan_for(period: date) -> Plan:
+    """The plan version in force for `period`; the first version covers earlier months."""
+    period = period_of(period)
+    plan = Plan.objects.filter(effective_from__lte=period).order_by("-effective_from").first()
+    if plan is None:
+        plan = Plan.objects.order_by("effective_from").first()
+    if plan is None:
+        raise Plan.DoesNotExist("No bonus plan is defined.")
+    return plan
+
+
+def plan_terms(period: date) -> PlanTerms:
+    plan = plan_for(period)
+    return _terms(plan)
+
+
+@transaction.atomic
+def plan_create_version(
+    *,
+    effective_from: date,
+    monthly_price,
+    rates: list,
+    referred_rate,
+    packages: list[tuple[str, object, object]],
+    earner_must_be_active: bool = False,
+    credit_package_bonus: bool = False,
+    note: str = "",
+    by=None,
+) -> Plan:
+    """A new plan version from `effective_from` (a month not closed yet).
+
+    rates: one rate per level, level 1 first (e.g. [Decimal("0.10"), ...]);
+    packages: (name, threshold, bonus) tuples.
+    """
+    effective_from = period_of(effective_from)
+    if MonthClose.objects.filter(period__gte=effective_from).exists():
+        raise ValidationError(
+            {"effective_from": _("That month is already closed: a new plan must start later.")}
+        )
+    if not rates:
+        raise ValidationError({"rates": _("The plan needs at least one level.")})
+    plan = Plan(
+        effective_from=effective_from,
+        monthly_price=money(monthly_price),
+        referred_rate=Decimal(referred_rate),
+        earner_must_be_active=earner_must_be_active,
+        credit_package_bonus=credit_package_bonus,
+        note=note,
+        created_by=by,
+    )
+    plan.full_clean()
+    plan.save()
+    for level, rate in enumerate(rates, start=1):
+        row = PlanLevel(plan=plan, level=level, rate=Decimal(rate))
+        row.full_clean()
+        row.save()
+    for name, threshold, bonus in packages:
+        row = Package(plan=plan, name=name, threshold=money(threshold), bonus=money(bonus))
+        row.full_clean()
+        row.save()
+    return plan
+
+
+def plan_change_error(plan: Plan) -> str | None:
+    """Why `plan` may no longer be edited in place, or None. A version that a closed month
+    was computed with is history: changing it would rewrite the past."""
+    if MonthClose.objects.filter(plan=plan).exists():
+        return _(
+            "This plan version was used to close a month; create a new version instead "
+            "of editing it."
+        )
+    return None
