@@ -19,7 +19,7 @@ class PlanTerms:
     """The figures of one plan version, detached from the ORM (closes use them a million
     times). `rates[k - 1]` is the rate for level k."""
 
-    plan_id: int
+    plan_id: int | None
     effective_from: date
     monthly_price: Decimal
     rates: tuple[Decimal, ...]
@@ -52,6 +52,48 @@ class PlanTerms:
         return value
 
 
+# The plan a new club starts with (also shipped as the data migration 0004_default_plan).
+DEFAULT_EFFECTIVE_FROM = date(2018, 1, 1)
+DEFAULT_PRICE = Decimal("15000.00")
+DEFAULT_RATES = (Decimal("0.10"), Decimal("0.05"), Decimal("0.025"), Decimal("0.01"))
+DEFAULT_REFERRED_RATE = Decimal("0.05")
+DEFAULT_PACKAGES = (
+    ("Classic", Decimal("150000"), Decimal("0")),
+    ("Silver", Decimal("300000"), Decimal("75000")),
+    ("Gold", Decimal("600000"), Decimal("300000")),
+    ("Platinum", Decimal("1200000"), Decimal("1200000")),
+    ("Brilliant", Decimal("2400000"), Decimal("3600000")),
+)
+DEFAULT_TERMS = PlanTerms(
+    plan_id=None,
+    effective_from=DEFAULT_EFFECTIVE_FROM,
+    monthly_price=DEFAULT_PRICE,
+    rates=DEFAULT_RATES,
+    referred_rate=DEFAULT_REFERRED_RATE,
+    earner_must_be_active=False,
+    credit_package_bonus=False,
+    packages=DEFAULT_PACKAGES,
+)
+
+
+def _create_default_plan() -> Plan:
+    """The default plan, for a database emptied after migrate (test flushes): the data
+    migration normally creates it."""
+    plan = Plan.objects.create(
+        effective_from=DEFAULT_EFFECTIVE_FROM,
+        monthly_price=DEFAULT_PRICE,
+        referred_rate=DEFAULT_REFERRED_RATE,
+        note="Default plan",
+    )
+    PlanLevel.objects.bulk_create(
+        PlanLevel(plan=plan, level=k, rate=rate) for k, rate in enumerate(DEFAULT_RATES, 1)
+    )
+    Package.objects.bulk_create(
+        Package(plan=plan, name=n, threshold=t, bonus=b) for n, t, b in DEFAULT_PACKAGES
+    )
+    return plan
+
+
 def _terms(plan: Plan) -> PlanTerms:
     levels = sorted(plan.levels.all(), key=lambda lv: lv.level)
     packages = sorted(plan.packages.all(), key=lambda p: p.threshold)
@@ -70,7 +112,7 @@ def _terms(plan: Plan) -> PlanTerms:
 def all_plan_terms() -> list[PlanTerms]:
     """Every version, oldest first, in two queries (selectors resolve many periods)."""
     plans = Plan.objects.prefetch_related("levels", "packages").order_by("effective_from")
-    return [_terms(plan) for plan in plans]
+    return [_terms(plan) for plan in plans] or [DEFAULT_TERMS]
 
 
 def terms_in_force(versions: list[PlanTerms], period: date) -> PlanTerms:
@@ -91,7 +133,8 @@ def plan_for(period: date) -> Plan:
     if plan is None:
         plan = Plan.objects.order_by("effective_from").first()
     if plan is None:
-        raise Plan.DoesNotExist("No bonus plan is defined.")
+        with transaction.atomic():
+            plan = _create_default_plan()
     return plan
 
 

@@ -1,0 +1,39 @@
+"""django-q2 tasks (one-line calls into services) and the schedules that run them.
+
+Schedules are declared here, in one place, and written after every `migrate` by
+update-or-create on their name, so redeploys never duplicate them.
+"""
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from bonuses import services
+from core.periods import format_month
+
+MONTH_CLOSE_SCHEDULE = "Close past months"
+# 00:10 club time on the 1st: django-q2 reads CRON in settings.TIME_ZONE (Asia/Almaty).
+MONTH_CLOSE_CRON = "10 0 1 * *"
+
+
+def close_past_months() -> list[str]:
+    """The catch-up close; returns the months it closed (kept as the task's result)."""
+    return [format_month(r.period) for r in services.month_close() if not r.already_closed]
+
+
+def ensure_schedules(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """post_migrate handler: create or update the schedules by name."""
+    from django_q.models import Schedule
+
+    if Schedule._meta.db_table not in connections[using].introspection.table_names():
+        return
+    schedule = Schedule.objects.using(using).filter(name=MONTH_CLOSE_SCHEDULE).first()
+    if schedule is None:
+        schedule = Schedule(name=MONTH_CLOSE_SCHEDULE, next_run=None)
+    changed_timing = schedule.cron != MONTH_CLOSE_CRON or schedule.next_run is None
+    schedule.func = "bonuses.tasks.close_past_months"
+    schedule.schedule_type = Schedule.CRON
+    schedule.cron = MONTH_CLOSE_CRON
+    schedule.repeats = -1
+    if changed_timing:
+        # The next 1st at 00:10, not "now": a deploy must not close months by itself.
+        schedule.next_run = schedule.calculate_next_run()
+    schedule.save(using=using)
