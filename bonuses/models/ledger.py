@@ -6,7 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 class LedgerEntry(models.Model):
     """One movement of a member's bonus balance. Entries are never edited or deleted:
-    the balance is their sum, and a closed period is corrected by new entries."""
+    the balance is their sum, and a closed period is corrected by new entries.
+
+    A close writes up to a million entries at once, so every index and foreign key here
+    is paid for per row: the accruals of a close are found by period and kind, and their
+    uniqueness is guarded by MonthClose (one per period, taken under a lock)."""
 
     class Kind(models.TextChoices):
         ACCRUAL = "accrual", _("level commissions")
@@ -22,6 +26,7 @@ class LedgerEntry(models.Model):
         verbose_name=_("member"),
         on_delete=models.PROTECT,
         related_name="ledger_entries",
+        db_index=False,  # ledger_member_period_idx starts with the member
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     period = models.DateField(
@@ -36,15 +41,8 @@ class LedgerEntry(models.Model):
         null=True,
         blank=True,
         related_name="ledger_entries",
+        db_index=False,  # a partial index below: only corrections point at payments
         help_text=_("The payment whose change a correction follows."),
-    )
-    month_close = models.ForeignKey(
-        "bonuses.MonthClose",
-        verbose_name=_("month close"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="entries",
     )
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     created_by = models.ForeignKey(
@@ -54,6 +52,7 @@ class LedgerEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -62,12 +61,6 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("ledger entries")
         ordering = ["-created_at", "-id"]
         constraints = [
-            # A close writes at most one accrual and one referred entry per member and month.
-            models.UniqueConstraint(
-                fields=["member", "period", "kind"],
-                condition=Q(kind__in=["accrual", "referred"]),
-                name="ledger_one_accrual_per_month",
-            ),
             models.CheckConstraint(
                 condition=~Q(kind__in=["accrual", "referred", "correction"])
                 | Q(period__isnull=False),
@@ -77,6 +70,11 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["member", "period"], name="ledger_member_period_idx"),
             models.Index(fields=["created_at"], name="ledger_created_idx"),
+            models.Index(
+                fields=["payment"],
+                condition=Q(payment__isnull=False),
+                name="ledger_payment_idx",
+            ),
         ]
 
     def __str__(self):

@@ -8,12 +8,13 @@ in integer cents, so the result equals the per-member statements to the cent.
 """
 
 import heapq
-import json
+import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -223,33 +224,58 @@ def _amount_text(cents: int) -> str:
     return f"{sign}{cents // 100}.{cents % 100:02d}"
 
 
+def _entry_rows(close: MonthClose, figures: PeriodFigures, by) -> Iterator[tuple]:
+    """(member id, kind, amount text, breakdown JSON) of the entries a close writes."""
+    accrual, referred = LedgerEntry.Kind.ACCRUAL.value, LedgerEntry.Kind.REFERRED.value
+    for member_id, row in figures.levels.items():
+        amount = sum(row)
+        if amount:
+            levels = ", ".join(f'"{_amount_text(c)}"' for c in row)
+            yield member_id, accrual, _amount_text(amount), f'{{"levels": [{levels}]}}'
+    for member_id, cents in figures.referred.items():
+        if cents:
+            yield member_id, referred, _amount_text(cents), "{}"
+
+
+def _copy_entries(close: MonthClose, figures: PeriodFigures, by) -> int:
+    """PostgreSQL: COPY the entries as text we format ourselves. Every value is a number,
+    a fixed word, a date or our own JSON (no tab, newline or backslash), so the general
+    escaping of core.bulk, which costs more than the COPY itself here, is not needed."""
+    tail = "\t".join(["", str(by.pk) if by is not None else "\\N", timezone.now().isoformat()])
+    period = close.period.isoformat()
+    columns = "member_id, kind, period, amount, breakdown, reason, created_by_id, created_at"
+    sql = f"COPY {connection.ops.quote_name(LedgerEntry._meta.db_table)} ({columns}) FROM STDIN"
+    count = 0
+    rows = _entry_rows(close, figures, by)
+    with connection.cursor() as cursor:
+        while batch := list(islice(rows, 100_000)):
+            buffer = io.StringIO()
+            buffer.writelines(
+                f"{m}\t{kind}\t{period}\t{amount}\t{breakdown}\t{tail}\n"
+                for m, kind, amount, breakdown in batch
+            )
+            buffer.seek(0)
+            cursor.cursor.copy_expert(sql, buffer)
+            count += len(batch)
+    return count
+
+
 def _write_entries(close: MonthClose, figures: PeriodFigures, by) -> int:
+    if connection.vendor == "postgresql":
+        return _copy_entries(close, figures, by)
     ops = connection.ops
     period = ops.adapt_datefield_value(close.period)
     now = ops.adapt_datetimefield_value(timezone.now())
     by_id = by.pk if by is not None else None
-
-    def rows():
-        for member_id, row in figures.levels.items():
-            amount = sum(row)
-            if amount:
-                breakdown = json.dumps({"levels": [_amount_text(c) for c in row]})
-                yield (
-                    member_id, LedgerEntry.Kind.ACCRUAL.value, period, _amount_text(amount),
-                    breakdown, close.pk, "", by_id, now,
-                )  # fmt: skip
-        for member_id, cents in figures.referred.items():
-            if cents:
-                yield (
-                    member_id, LedgerEntry.Kind.REFERRED.value, period, _amount_text(cents),
-                    "{}", close.pk, "", by_id, now,
-                )  # fmt: skip
-
     columns = [
-        "member_id", "kind", "period", "amount", "breakdown", "month_close_id", "reason",
-        "created_by_id", "created_at",
+        "member_id", "kind", "period", "amount", "breakdown", "reason", "created_by_id",
+        "created_at",
     ]  # fmt: skip
-    return insert_rows(LedgerEntry, columns, rows())
+    rows = (
+        (m, kind, period, amount, breakdown, "", by_id, now)
+        for m, kind, amount, breakdown in _entry_rows(close, figures, by)
+    )
+    return insert_rows(LedgerEntry, columns, rows)
 
 
 def _check_closable(period: date) -> None:

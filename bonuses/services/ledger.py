@@ -41,7 +41,7 @@ def _check_funds(member: Member, amount: Decimal, field: str) -> None:
 
 def _entry(**fields) -> LedgerEntry:
     entry = LedgerEntry(**fields)
-    entry.full_clean(exclude=["member", "payment", "created_by", "month_close"])
+    entry.full_clean(exclude=["member", "payment", "created_by"])
     entry.save()
     return entry
 

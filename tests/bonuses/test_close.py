@@ -103,7 +103,7 @@ def test_catch_up_closes_every_unclosed_past_month_in_order():
 
 def test_close_is_all_or_nothing():
     worked_example(MAY)
-    with mock.patch("bonuses.services.close.insert_rows", side_effect=RuntimeError("disk full")):
+    with mock.patch("bonuses.services.close._entry_rows", side_effect=RuntimeError("disk full")):
         with pytest.raises(RuntimeError):
             services.month_close(period=MAY)
     assert MonthClose.objects.count() == 0 and LedgerEntry.objects.count() == 0
