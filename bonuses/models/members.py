@@ -88,7 +88,12 @@ class Member(MP_Node):
                 fields=["phone"], condition=~Q(phone=""), name="member_phone_unique"
             ),
         ]
-        indexes = [models.Index(fields=["last_name", "first_name"], name="member_name_idx")]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="member_name_idx"),
+            # Covers the downline range scans of statements and closes (path range, depth
+            # filter, id for the payment join) so they never touch the table itself.
+            models.Index(fields=["path", "depth", "id"], name="member_path_depth_idx"),
+        ]
 
     def __str__(self):
         return self.full_name or self.email or str(self.phone) or f"#{self.pk}"

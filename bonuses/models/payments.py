@@ -50,6 +50,10 @@ class Payment(models.Model):
         ]
         indexes = [
             models.Index(fields=["period", "paid"], name="payment_period_paid_idx"),
+            # Lets a statement read a follower's payment for a period from the index alone.
+            models.Index(
+                fields=["member", "period", "paid", "amount"], name="payment_statement_idx"
+            ),
         ]
 
     def __str__(self):
