@@ -81,15 +81,19 @@ def downline_paid_by_period(
     member: Member, levels: int, *, since: date, until: date, unclosed_only: bool
 ) -> list[tuple]:
     """(period, level, amount in cents, count) of paid payments in the downline within
-    `levels`, for every period in [since, until] (only unclosed ones if asked)."""
+    `levels`, for every period in [since, until] (only unclosed ones if asked).
+
+    CROSS JOIN makes SQLite walk the downline's path range first, as PostgreSQL's planner
+    does anyway; left free, SQLite scans every payment of the periods by date instead
+    (160 ms rather than 12 ms for a 10 000-member downline in a 100 000-member club)."""
     members, payments = _tables()
     closes = connection.ops.quote_name(MonthClose._meta.db_table)
     where, params = _range_sql(member)
     unclosed = f" AND p.period NOT IN (SELECT period FROM {closes})" if unclosed_only else ""
     sql = (
         f"SELECT p.period, m.depth - %s, ROUND(p.amount * 100), COUNT(*) FROM {members} m "
-        f"JOIN {payments} p ON p.member_id = m.id "
-        f"WHERE {where} AND m.depth <= %s AND p.paid = %s "
+        f"CROSS JOIN {payments} p "
+        f"WHERE p.member_id = m.id AND {where} AND m.depth <= %s AND p.paid = %s "
         f"AND p.period >= %s AND p.period <= %s{unclosed} "
         f"GROUP BY p.period, m.depth, ROUND(p.amount * 100)"
     )

@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from bonuses.models import Member, Payment
-from core.bulk import insert_rows, reset_sequences
+from core.bulk import insert_rows, refresh_planner_stats, reset_sequences
 from core.periods import add_months, current_period
 
 from .locks import lock_tree_exclusive
@@ -148,10 +148,7 @@ def seed_club(*, members: int, months: int = 6, seed: int | None = None) -> Seed
         "member_id", "period", "amount", "paid", "paid_on", "note", "created_at", "updated_at"
     ]  # fmt: skip
     payments = insert_rows(Payment, payment_columns, payment_rows())
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Member._meta.db_table}")
-            cursor.execute(f"ANALYZE {Payment._meta.db_table}")
+    refresh_planner_stats(Member, Payment)
     return SeedResult(
         members=members,
         payments=payments,

@@ -6,10 +6,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from bonuses.models import LedgerEntry, Member, MonthClose
+from bonuses.models import LedgerEntry, Member, MonthClose, Payment
 from bonuses.selectors import member_balance, member_statement
 from bonuses.services.close import _walk, month_close_one
 from bonuses.services.demo import seed_club
+from core.bulk import refresh_planner_stats
 from core.periods import add_months, current_period, format_month
 
 
@@ -62,6 +63,7 @@ class Command(BaseCommand):
         else:
             started = time.perf_counter()
             result = seed_club(members=members, months=months, seed=seed)
+            refresh_planner_stats(Member, Payment)
             self._say(
                 f"Seeded {result.members} members, {result.payments} payments "
                 f"in {time.perf_counter() - started:.1f} s."
