@@ -67,10 +67,13 @@ def downline_level_counts(member: Member, period: date, levels: int) -> list[tup
     `levels`, for one period: followers and paid payments in one query."""
     members, payments = _tables()
     where, params = _range_sql(member)
+    # A correlated lookup per follower (an index-only probe of payment_statement_idx)
+    # rather than a join: left to choose, both planners hash every payment of the
+    # period, which grows with the club instead of with the downline.
     sql = (
-        f"SELECT m.depth - %s, ROUND(p.amount * 100), COUNT(*) FROM {members} m "
-        f"LEFT JOIN {payments} p ON p.member_id = m.id AND p.period = %s AND p.paid = %s "
-        f"WHERE {where} AND m.depth <= %s GROUP BY m.depth, ROUND(p.amount * 100)"
+        f"SELECT m.depth - %s, (SELECT ROUND(p.amount * 100) FROM {payments} p "
+        f"WHERE p.member_id = m.id AND p.period = %s AND p.paid = %s), COUNT(*) "
+        f"FROM {members} m WHERE {where} AND m.depth <= %s GROUP BY 1, 2"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [member.depth, period, True, *params, member.depth + levels])
