@@ -7,11 +7,12 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Min
 
 from bonuses.models import LedgerEntry, Member, MonthClose, Payment
 from bonuses.services.plans import PlanTerms, all_plan_terms, terms_in_force
 from core.money import ZERO, money
-from core.periods import add_months, current_period
+from core.periods import add_months, current_period, months_between
 
 from .statements import cents_to_money, downline_paid_by_period, member_earnings_cents
 
@@ -41,8 +42,6 @@ class MonthLine:
     earned: Decimal
     closed: bool
 
-
-EARLIEST = date(1900, 1, 1)
 
 EARNING_KINDS = (
     LedgerEntry.Kind.ACCRUAL,
@@ -82,16 +81,11 @@ def _live_earnings(
     member: Member,
     versions: list[PlanTerms],
     own: dict[date, int | None],
-    *,
-    since: date,
-    until: date,
-    unclosed_only: bool,
+    periods: list[date],
 ) -> dict[date, Decimal]:
-    """Live earnings per period (levels + referred) for periods in [since, until]."""
+    """Live earnings per period (levels + referred) for the given periods."""
     max_levels = max(t.levels for t in versions)
-    rows = downline_paid_by_period(
-        member, max_levels, since=since, until=until, unclosed_only=unclosed_only
-    )
+    rows = downline_paid_by_period(member, max_levels, periods)
     by_period: dict[date, list] = defaultdict(list)
     for period, level, cents, count in rows:
         by_period[period].append((level, cents, count))
@@ -145,12 +139,10 @@ def member_balance(*, member: Member) -> Balance:
     versions = all_plan_terms()
     this_month = current_period()
     closed_periods = set(MonthClose.objects.values_list("period", flat=True))
-    own = {
-        p: c for p, c in _own_payments(member, None, this_month).items() if p not in closed_periods
-    }
-    live = _live_earnings(
-        member, versions, own, since=EARLIEST, until=this_month, unclosed_only=True
-    )
+    first = Payment.objects.aggregate(first=Min("period"))["first"] or this_month
+    unclosed = [p for p in months_between(first, this_month) if p not in closed_periods]
+    own = {p: c for p, c in _own_payments(member, first, this_month).items() if p in unclosed}
+    live = _live_earnings(member, versions, own, unclosed)
     closed = ledger_balance(member.pk)
     pending = sum(live.values(), ZERO)
     total = closed + pending
@@ -171,14 +163,8 @@ def member_months(*, member: Member, months: int = 12) -> list[MonthLine]:
     )
     own = _own_payments(member, since, this_month)
     ledger = _ledger_earnings_by_period(member.pk, since)
-    live = _live_earnings(
-        member,
-        versions,
-        {p: c for p, c in own.items() if p not in closed_periods},
-        since=since,
-        until=this_month,
-        unclosed_only=True,
-    )
+    unclosed = [p for p in months_between(since, this_month) if p not in closed_periods]
+    live = _live_earnings(member, versions, {p: own.get(p) for p in unclosed}, unclosed)
     lines = []
     for i in range(months):
         period = add_months(since, i)

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from bonuses.models import Member, MonthClose, Payment
+from bonuses.models import Member, Payment
 from bonuses.models.members import path_bounds
 from bonuses.services.plans import PlanTerms, all_plan_terms, terms_in_force
 from core.money import ZERO, money
@@ -80,28 +80,29 @@ def downline_level_counts(member: Member, period: date, levels: int) -> list[tup
         return [(lv, None if c is None else int(c), n) for lv, c, n in cursor.fetchall()]
 
 
-def downline_paid_by_period(
-    member: Member, levels: int, *, since: date, until: date, unclosed_only: bool
-) -> list[tuple]:
+def downline_paid_by_period(member: Member, levels: int, periods: list[date]) -> list[tuple]:
     """(period, level, amount in cents, count) of paid payments in the downline within
-    `levels`, for every period in [since, until] (only unclosed ones if asked).
+    `levels`, for the given periods.
 
-    CROSS JOIN makes SQLite walk the downline's path range first, as PostgreSQL's planner
-    does anyway; left free, SQLite scans every payment of the periods by date instead
+    The periods are listed rather than given as a range or a NOT IN over the closes: with
+    a list both planners walk the downline's path range and probe each follower's
+    payments through the covering index, whatever the size of the club. CROSS JOIN pins
+    that order on SQLite, which otherwise scans every payment of the periods by date
     (160 ms rather than 12 ms for a 10 000-member downline in a 100 000-member club)."""
+    if not periods:
+        return []
     members, payments = _tables()
-    closes = connection.ops.quote_name(MonthClose._meta.db_table)
     where, params = _range_sql(member)
-    unclosed = f" AND p.period NOT IN (SELECT period FROM {closes})" if unclosed_only else ""
+    marks = ", ".join(["%s"] * len(periods))
     sql = (
         f"SELECT p.period, m.depth - %s, ROUND(p.amount * 100), COUNT(*) FROM {members} m "
         f"CROSS JOIN {payments} p "
         f"WHERE p.member_id = m.id AND {where} AND m.depth <= %s AND p.paid = %s "
-        f"AND p.period >= %s AND p.period <= %s{unclosed} "
+        f"AND p.period IN ({marks}) "
         f"GROUP BY p.period, m.depth, ROUND(p.amount * 100)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [member.depth, *params, member.depth + levels, True, since, until])
+        cursor.execute(sql, [member.depth, *params, member.depth + levels, True, *periods])
         return [(_as_date(p), lv, int(c), n) for p, lv, c, n in cursor.fetchall()]
 
 
