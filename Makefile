@@ -26,6 +26,7 @@ help:
 	@echo "make demo   - install, migrate SQLite, load the demo club, serve admin + member page + worker"
 	@echo "make test   - install and run the whole test suite (DATABASE_URL picks PostgreSQL)"
 	@echo "make lint   - ruff check and format check"
+	@echo "make bench  - the benchmarks behind docs/benchmarks.md (DATABASE_URL picks PostgreSQL)"
 
 $(PY):
 	@py=$$($(FIND_PYTHON)) || exit 1; \
@@ -76,8 +77,13 @@ messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l ru -l en --ignore=.venv --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
+# Benchmarks run on their own database (bench.sqlite3 unless DATABASE_URL is set) and
+# seed it with BENCH_MEMBERS members when it is empty; docs/benchmarks.md has the figures.
+BENCH_MEMBERS ?= 100000
+bench: export DATABASE_URL := $(or $(DATABASE_URL),sqlite:///$(CURDIR)/bench.sqlite3)
 bench: $(VENV)/.dev
-	$(PY) manage.py bench_all
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py bench_close --members $(BENCH_MEMBERS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal
