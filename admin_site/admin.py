@@ -1,3 +1,3 @@
 """Imported by the admin's autodiscovery: registers every module of this package."""
 
-from . import members, payments, users  # noqa: F401
+from . import background_tasks, ledger, members, payments, plans, users  # noqa: F401

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from unfold.sites import UnfoldAdminSite
 
@@ -8,10 +9,29 @@ class BonusDeskAdminSite(UnfoldAdminSite):
     site_title = _("BonusDesk")
     index_title = _("Dashboard")
 
+    def get_urls(self):
+        from . import closes
+
+        # Before the admin's own patterns: its last one catches every other URL.
+        pages = [
+            path(
+                "bonuses/month-close/",
+                self.admin_view(closes.month_close_view),
+                name="month_close",
+            ),
+            path(
+                "bonuses/month-close/status/<str:task_id>/",
+                self.admin_view(closes.month_close_status),
+                name="month_close_status",
+            ),
+        ]
+        return pages + super().get_urls()
+
 
 def environment_callback(request):
-    """The badge in the header: which database this admin writes to."""
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" in engine:
-        return [_("PostgreSQL"), "success"]
-    return [_("SQLite"), "warning" if not settings.DEBUG else "info"]
+    """The badge in the header: which database this admin reads and writes."""
+    database = settings.DATABASES["default"]
+    name = str(database.get("NAME", "")).rsplit("/", 1)[-1]
+    if "postgresql" in database["ENGINE"]:
+        return [_("PostgreSQL · %(name)s") % {"name": name}, "success"]
+    return [_("SQLite · %(name)s") % {"name": name}, "info" if settings.DEBUG else "warning"]

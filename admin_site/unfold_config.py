@@ -6,6 +6,12 @@ Kept beside the admin it configures; it must not import models (settings load fi
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+
+def _can(permission: str):
+    """A sidebar item's permission callback: shown only to staff who hold `permission`."""
+    return lambda request: request.user.has_perm(permission)
+
+
 UNFOLD = {
     "SITE_TITLE": "BonusDesk",
     "SITE_HEADER": "BonusDesk",
@@ -14,6 +20,7 @@ UNFOLD = {
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "ENVIRONMENT": "admin_site.site.environment_callback",
+    "DASHBOARD_CALLBACK": "admin_site.dashboard.dashboard_callback",
     "COLORS": {
         "primary": {
             "50": "oklch(97.7% .014 308.299)",
@@ -45,7 +52,7 @@ UNFOLD = {
                         "title": _("Members"),
                         "icon": "groups",
                         "link": reverse_lazy("admin:bonuses_member_changelist"),
-                        "permission": lambda request: request.user.has_perm("bonuses.view_member"),
+                        "permission": _can("bonuses.view_member"),
                     },
                 ],
             },
@@ -56,7 +63,88 @@ UNFOLD = {
                         "title": _("Payments"),
                         "icon": "payments",
                         "link": reverse_lazy("admin:bonuses_payment_changelist"),
-                        "permission": lambda request: request.user.has_perm("bonuses.view_payment"),
+                        "permission": _can("bonuses.view_payment"),
+                    },
+                ],
+            },
+            {
+                "title": _("Bonuses"),
+                "items": [
+                    {
+                        "title": _("Month close"),
+                        "icon": "event_available",
+                        "link": reverse_lazy("admin:month_close"),
+                        "permission": _can("bonuses.view_monthclose"),
+                    },
+                    {
+                        "title": _("Plan versions"),
+                        "icon": "tune",
+                        "link": reverse_lazy("admin:bonuses_plan_changelist"),
+                        "permission": _can("bonuses.view_plan"),
+                    },
+                    {
+                        "title": _("Ledger"),
+                        "icon": "receipt_long",
+                        "link": reverse_lazy("admin:bonuses_ledgerentry_changelist"),
+                        "permission": _can("bonuses.view_ledgerentry"),
+                    },
+                    {
+                        "title": _("Package claim"),
+                        "icon": "redeem",
+                        "link": reverse_lazy("admin:bonuses_ledgerentry_claim"),
+                        "permission": _can("bonuses.add_ledgerentry"),
+                    },
+                    {
+                        "title": _("Payout"),
+                        "icon": "payments",
+                        "link": reverse_lazy("admin:bonuses_ledgerentry_payout"),
+                        "permission": _can("bonuses.add_ledgerentry"),
+                    },
+                    {
+                        "title": _("Manual adjustment"),
+                        "icon": "edit_note",
+                        "link": reverse_lazy("admin:bonuses_ledgerentry_adjust"),
+                        "permission": _can("bonuses.add_ledgerentry"),
+                    },
+                ],
+            },
+            {
+                "title": _("Import & export"),
+                "items": [
+                    {
+                        "title": _("Export the ledger"),
+                        "icon": "download",
+                        "link": reverse_lazy("admin:bonuses_ledgerentry_export"),
+                        "permission": _can("bonuses.view_ledgerentry"),
+                    },
+                ],
+            },
+            {
+                "title": _("Schedules"),
+                "items": [
+                    {
+                        "title": _("Schedules"),
+                        "icon": "schedule",
+                        "link": reverse_lazy("admin:django_q_schedule_changelist"),
+                        "permission": _can("django_q.view_schedule"),
+                    },
+                    {
+                        "title": _("Queued tasks"),
+                        "icon": "pending_actions",
+                        "link": reverse_lazy("admin:django_q_ormq_changelist"),
+                        "permission": _can("django_q.view_ormq"),
+                    },
+                    {
+                        "title": _("Successful tasks"),
+                        "icon": "task_alt",
+                        "link": reverse_lazy("admin:django_q_success_changelist"),
+                        "permission": _can("django_q.view_success"),
+                    },
+                    {
+                        "title": _("Failed tasks"),
+                        "icon": "error",
+                        "link": reverse_lazy("admin:django_q_failure_changelist"),
+                        "permission": _can("django_q.view_failure"),
                     },
                 ],
             },
@@ -67,13 +155,13 @@ UNFOLD = {
                         "title": _("Users"),
                         "icon": "person",
                         "link": reverse_lazy("admin:core_user_changelist"),
-                        "permission": lambda request: request.user.has_perm("core.view_user"),
+                        "permission": _can("core.view_user"),
                     },
                     {
                         "title": _("Groups"),
                         "icon": "shield_person",
                         "link": reverse_lazy("admin:auth_group_changelist"),
-                        "permission": lambda request: request.user.has_perm("auth.view_group"),
+                        "permission": _can("auth.view_group"),
                     },
                 ],
             },

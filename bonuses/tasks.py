@@ -4,9 +4,13 @@ Schedules are declared here, in one place, and written after every `migrate` by
 update-or-create on their name, so redeploys never duplicate them.
 """
 
+from datetime import date
+
+from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from bonuses import services
+from bonuses.selectors.club import refresh_dashboard_figures
 from core.periods import format_month
 
 MONTH_CLOSE_SCHEDULE = "Close past months"
@@ -17,6 +21,18 @@ MONTH_CLOSE_CRON = "10 0 1 * *"
 def close_past_months() -> list[str]:
     """The catch-up close; returns the months it closed (kept as the task's result)."""
     return [format_month(r.period) for r in services.month_close() if not r.already_closed]
+
+
+def close_month(period: str, user_id: int | None) -> dict:
+    """The month close page's "close": one period, by the staff member who asked."""
+    by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    (result,) = services.month_close(period=date.fromisoformat(period), by=by)
+    return {"period": period, "already_closed": result.already_closed, **result.totals_json()}
+
+
+def refresh_dashboard() -> str:
+    """Recompute the dashboard's club figures into the shared cache."""
+    return refresh_dashboard_figures()
 
 
 def ensure_schedules(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:

@@ -36,7 +36,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     # Unfold's apps must come before django.contrib.admin to override its templates.
-    "unfold",
+    # BasicAppConfig: Unfold's default config would replace admin.site with a plain
+    # UnfoldAdminSite in ready(), hiding BonusDeskAdminSite and its pages.
+    "unfold.apps.BasicAppConfig",
     "unfold.contrib.filters",
     "unfold.contrib.forms",
     "unfold.contrib.import_export",

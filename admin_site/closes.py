@@ -1,0 +1,158 @@
+"""The month close page: every period with its state, a dry-run preview, and a close that
+runs as a django-q2 task whose progress the page polls."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from bonuses import services
+from bonuses.models import MonthClose
+from bonuses.services.close import CloseResult
+from core.money import format_money
+from core.periods import current_period, format_month, parse_month
+
+VIEW_PERMISSION = "bonuses.view_monthclose"
+CLOSE_PERMISSION = "bonuses.add_monthclose"
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    period: date
+    state: str  # "closed", "open" (past, can be closed) or "current"
+    close: MonthClose | None
+
+    @property
+    def key(self) -> str:
+        return format_month(self.period)
+
+    @property
+    def total(self) -> str:
+        return format_money((self.close.totals or {}).get("total", "0")) if self.close else ""
+
+
+def period_rows() -> list[PeriodRow]:
+    """The current month, the past months not closed yet and the closed ones, newest first,
+    in three queries whatever the club's size."""
+    closes = list(MonthClose.objects.select_related("closed_by").order_by("-period"))
+    rows = [PeriodRow(current_period(), "current", None)]
+    rows += [PeriodRow(p, "open", None) for p in services.unclosed_periods()]
+    rows += [PeriodRow(c.period, "closed", c) for c in closes]
+    return sorted(rows, key=lambda r: r.period, reverse=True)
+
+
+def _check(request, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _closable_period(text: str) -> date:
+    try:
+        period = parse_month(text)
+    except ValueError as exc:
+        raise ValidationError(_("“%(value)s” is not a month (YYYY-MM).") % {"value": text}) from exc
+    if period >= current_period():
+        raise ValidationError(_("Only past months can be closed: this month is not over yet."))
+    return period
+
+
+def _preview(request, text: str) -> CloseResult | None:
+    try:
+        period = _closable_period(text)
+        (result,) = services.month_close(period=period, dry_run=True)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return None
+    return result
+
+
+def _start_close(request, text: str):
+    from django_q.tasks import async_task
+
+    _check(request, CLOSE_PERMISSION)
+    try:
+        period = _closable_period(text)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("admin:month_close")
+    task_id = async_task(
+        "bonuses.tasks.close_month",
+        period.isoformat(),
+        request.user.pk,
+        task_name=f"Close {format_month(period)} ({request.user})",
+    )
+    url = reverse("admin:month_close")
+    return redirect(f"{url}?task={task_id}&period={format_month(period)}")
+
+
+@require_http_methods(["GET", "POST"])
+def month_close_view(request):
+    _check(request, VIEW_PERMISSION)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, _("Tick the confirmation to close the month."))
+            return redirect(f"{reverse('admin:month_close')}?confirm={request.POST.get('period')}")
+        return _start_close(request, request.POST.get("period", ""))
+    preview = _preview(request, request.GET["preview"]) if "preview" in request.GET else None
+    confirm = request.GET.get("confirm")
+    if confirm:
+        _check(request, CLOSE_PERMISSION)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Month close"),
+        "rows": period_rows(),
+        "preview": preview,
+        "confirm_period": confirm,
+        "task_id": request.GET.get("task"),
+        "task_period": request.GET.get("period"),
+        "can_close": request.user.has_perm(CLOSE_PERMISSION),
+    }
+    return TemplateResponse(request, "admin_site/month_close.html", context)
+
+
+def _task_state(task_id: str) -> dict:
+    from django_q.models import Task
+
+    task = Task.objects.filter(id=task_id).only("success", "result", "started", "stopped").first()
+    if task is None:
+        # Queued or running: django-q2 writes the task row only when it has finished.
+        return {"state": "running", "message": _("Closing… the page updates by itself.")}
+    if not task.success:
+        return {
+            "state": "failed",
+            "message": _("The close failed; nothing was written for that month."),
+            "error": str(task.result).strip().splitlines()[-1:] or [""],
+        }
+    result = task.result or {}
+    seconds = (task.stopped - task.started).total_seconds() if _is_time(task) else None
+    return {
+        "state": "done",
+        "message": (
+            _("%(month)s was already closed.")
+            if result.get("already_closed")
+            else _("%(month)s is closed.")
+        )
+        % {"month": result.get("period", "")[:7]},
+        "total": format_money(result.get("total", "0")),
+        "entries": result.get("entries", 0),
+        "earners": result.get("earners", 0),
+        "payments": result.get("payments", 0),
+        "seconds": round(seconds, 1) if seconds is not None else None,
+    }
+
+
+def _is_time(task) -> bool:
+    return isinstance(task.started, datetime) and isinstance(task.stopped, datetime)
+
+
+def month_close_status(request, task_id: str):
+    """The close task's state as JSON, polled by the month close page."""
+    _check(request, VIEW_PERMISSION)
+    return JsonResponse(_task_state(task_id))

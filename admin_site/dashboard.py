@@ -1,0 +1,179 @@
+"""The admin index: KPI cards, charts and two short tables, in a fixed number of queries.
+
+Club-wide figures come from the shared cache (bonuses.selectors.club), so the page costs
+the same with ten members as with a million; only the two short tables are read live.
+"""
+
+import json
+
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from bonuses.models import MonthClose, Payment
+from bonuses.selectors.club import dashboard_figures
+from bonuses.tasks import MONTH_CLOSE_SCHEDULE
+from core.money import format_money
+
+LATEST_PAYMENTS = 10
+PRIMARY = "var(--color-primary-600)"
+SECONDARY = "var(--color-primary-300)"
+
+
+def _month_label(period) -> str:
+    return formats.date_format(period, "M Y")
+
+
+def _chart(labels, datasets) -> str:
+    return json.dumps({"labels": labels, "datasets": datasets})
+
+
+def _member_link(member_id: int, name: str) -> str:
+    from django.utils.html import format_html
+
+    url = reverse("admin:bonuses_member_change", args=[member_id])
+    return format_html('<a href="{}" class="text-primary-600">{}</a>', url, name)
+
+
+def _kpis(figures, last_close, next_close) -> list[dict]:
+    change = figures.active_this_month - figures.active_last_month
+    accrued_note = _("so far this month, as of %(time)s") % {
+        "time": formats.time_format(timezone.localtime(figures.computed_at), "H:i")
+    }
+    if figures.accrued_is_estimate:
+        accrued_note += " · " + _("before the active-earner rule")
+    if last_close is not None:
+        last_value = _month_label(last_close.period)
+        last_note = _("%(when)s by %(who)s, %(total)s") % {
+            "when": formats.date_format(timezone.localtime(last_close.closed_at), "d.m.Y H:i"),
+            "who": last_close.closed_by or _("schedule"),
+            "total": format_money((last_close.totals or {}).get("total", "0")),
+        }
+    else:
+        last_value, last_note = _("none yet"), _("no month is closed")
+    return [
+        {
+            "title": _("Members"),
+            "value": formats.number_format(figures.members, force_grouping=True),
+            "note": _("%(count)s new this month") % {"count": figures.new_this_month},
+            "icon": "groups",
+        },
+        {
+            "title": _("Active this month"),
+            "value": formats.number_format(figures.active_this_month, force_grouping=True),
+            "note": _("%(change)+d vs last month (%(last)s)")
+            % {"change": change, "last": figures.active_last_month},
+            "icon": "how_to_reg",
+        },
+        {
+            "title": _("Bonuses accrued"),
+            "value": format_money(figures.accrued_this_month),
+            "note": accrued_note,
+            "icon": "savings",
+        },
+        {
+            "title": _("Outstanding balance"),
+            "value": format_money(figures.outstanding),
+            "note": _("sum of all members' ledgers"),
+            "icon": "account_balance_wallet",
+        },
+        {
+            "title": _("Last close"),
+            "value": last_value,
+            "note": last_note,
+            "icon": "event_available",
+        },
+        {
+            "title": _("Next scheduled close"),
+            "value": (
+                formats.date_format(timezone.localtime(next_close), "d.m.Y H:i")
+                if next_close
+                else _("not scheduled")
+            ),
+            "note": _("django-q2 schedule “%(name)s”") % {"name": MONTH_CLOSE_SCHEDULE},
+            "icon": "schedule",
+        },
+    ]
+
+
+def _top_table(figures) -> dict | None:
+    if figures.top_earners is None:
+        return None
+    return {
+        "headers": [_("Member"), _("Earned so far")],
+        "rows": [
+            [_member_link(member_id, name), format_money(amount)]
+            for member_id, name, amount in figures.top_earners
+        ],
+    }
+
+
+def _payments_table() -> dict:
+    payments = Payment.objects.select_related("member", "recorded_by").order_by("-id")[
+        :LATEST_PAYMENTS
+    ]
+    return {
+        "headers": [_("Member"), _("Month"), _("Amount"), _("Paid"), _("Recorded by")],
+        "rows": [
+            [
+                _member_link(p.member_id, str(p.member)),
+                _month_label(p.period),
+                format_money(p.amount),
+                _("yes") if p.paid else _("no"),
+                str(p.recorded_by or "—"),
+            ]
+            for p in payments
+        ],
+    }
+
+
+def dashboard_callback(request, context):
+    from django_q.models import Schedule
+
+    figures = dashboard_figures()
+    last_close = MonthClose.objects.select_related("closed_by").order_by("-period").first()
+    next_close = (
+        Schedule.objects.filter(name=MONTH_CLOSE_SCHEDULE)
+        .values_list("next_run", flat=True)
+        .first()
+    )
+    labels = [_month_label(m.period) for m in figures.months]
+    context.update(
+        {
+            "kpis": _kpis(figures, last_close, next_close),
+            "chart_activity": _chart(
+                labels,
+                [
+                    {
+                        "label": _("Active members"),
+                        "data": [m.active for m in figures.months],
+                        "backgroundColor": PRIMARY,
+                    },
+                ],
+            ),
+            "chart_bonuses": _chart(
+                labels,
+                [
+                    {
+                        "label": _("Bonuses"),
+                        "data": [str(m.bonuses) for m in figures.months],
+                        "backgroundColor": PRIMARY,
+                    },
+                ],
+            ),
+            "chart_new_members": _chart(
+                labels,
+                [
+                    {
+                        "label": _("New members"),
+                        "data": [m.new_members for m in figures.months],
+                        "backgroundColor": SECONDARY,
+                    },
+                ],
+            ),
+            "top_earners": _top_table(figures),
+            "latest_payments": _payments_table(),
+            "figures": figures,
+        }
+    )
+    return context

@@ -1,0 +1,255 @@
+"""The ledger: a read-only, exportable list of every balance movement (with who made it),
+and the three pages that add movements through the services: package claims, payouts and
+manual adjustments. A refused debit (overdraft) is shown on the field it concerns."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+from import_export.admin import ExportMixin
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
+from unfold.contrib.import_export.forms import ExportForm
+from unfold.widgets import (
+    UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextInputWidget,
+)
+
+from bonuses import services
+from bonuses.models import LedgerEntry, Member, Package
+from bonuses.selectors import member_balance
+from core.periods import current_period
+
+OPERATE_PERMISSION = "bonuses.add_ledgerentry"
+
+
+class LedgerEntryResource(resources.ModelResource):
+    member_name = fields.Field(attribute="member", column_name="member_name")
+    created_by = fields.Field(attribute="created_by__username", column_name="created_by")
+
+    class Meta:
+        model = LedgerEntry
+        fields = [
+            "id",
+            "created_at",
+            "member",
+            "member_name",
+            "kind",
+            "period",
+            "amount",
+            "reason",
+            "created_by",
+        ]
+        export_order = fields
+
+    def dehydrate_member_name(self, entry):
+        return str(entry.member)
+
+
+class PeriodFilter(admin.SimpleListFilter):
+    """Months as a short dropdown of the last two years, not a scan of the ledger for its
+    distinct periods (millions of rows after a few closes)."""
+
+    title = _("month")
+    parameter_name = "period"
+
+    def lookups(self, request, model_admin):
+        from core.periods import add_months
+
+        now = current_period()
+        return [(f"{p:%Y-%m}", f"{p:%Y-%m}") for p in (add_months(now, -i) for i in range(24))]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(period=f"{self.value()}-01")
+        return queryset
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ExportMixin, ModelAdmin):
+    resource_classes = [LedgerEntryResource]
+    export_form_class = ExportForm
+    list_display = ["created_at", "member", "kind", "period", "amount", "reason", "created_by"]
+    list_filter = [("kind", ChoicesDropdownFilter), PeriodFilter]
+    list_filter_submit = True
+    list_select_related = ["member", "created_by"]
+    search_fields = ["member__last_name", "member__first_name", "member__email", "member__phone"]
+    autocomplete_fields = ["member"]
+    list_per_page = 50
+    show_full_result_count = False
+    readonly_fields = [
+        "member",
+        "kind",
+        "period",
+        "amount",
+        "breakdown",
+        "payment",
+        "reason",
+        "created_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # movements are made by closes and the three pages below
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the balance is the sum of the entries: they are never removed
+
+    def get_urls(self):
+        pages = [
+            path(
+                f"{kind}/",
+                self.admin_site.admin_view(self.operation_view),
+                {"kind": kind},
+                name=f"bonuses_ledgerentry_{kind}",
+            )
+            for kind in OPERATIONS
+        ]
+        return pages + super().get_urls()
+
+    def operation_view(self, request, kind):
+        if not request.user.has_perm(OPERATE_PERMISSION):
+            raise PermissionDenied
+        operation = OPERATIONS[kind]
+        form = operation.form(request.POST or None, initial={"member": request.GET.get("member")})
+        if request.method == "POST" and form.is_valid():
+            try:
+                entry = operation.run(form.cleaned_data, request.user)
+            except ValidationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(kind)s of %(amount)s recorded for %(member)s.")
+                    % {
+                        "kind": entry.get_kind_display(),
+                        "amount": entry.amount,
+                        "member": entry.member,
+                    },
+                )
+                url = reverse(f"admin:bonuses_ledgerentry_{kind}")
+                return redirect(f"{url}?member={entry.member_id}")
+        member = _chosen_member(form)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": operation.title,
+            "opts": self.model._meta,
+            "form": form,
+            "member": member,
+            "balance": member_balance(member=member) if member else None,
+            "operation": kind,
+        }
+        return TemplateResponse(request, "admin_site/ledger_operation.html", context)
+
+
+def _chosen_member(form) -> Member | None:
+    value = form.data.get("member") if form.is_bound else form.initial.get("member")
+    if not value:
+        return None
+    try:
+        return Member.objects.filter(pk=int(value)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _member_field():
+    return forms.ModelChoiceField(
+        label=_("Member"),
+        queryset=Member.objects.all(),
+        widget=AutocompleteSelect(LedgerEntry._meta.get_field("member"), admin.site),
+    )
+
+
+def _reason_field(required=True):
+    return forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        required=required,
+        widget=UnfoldAdminTextInputWidget,
+        help_text=_("Kept in the ledger with your name."),
+    )
+
+
+def _amount_field(help_text):
+    return forms.DecimalField(
+        label=_("Amount"),
+        max_digits=14,
+        decimal_places=2,
+        widget=UnfoldAdminDecimalFieldWidget,
+        help_text=help_text,
+    )
+
+
+class ClaimForm(forms.Form):
+    member = _member_field()
+    package = forms.ModelChoiceField(
+        label=_("Package"), queryset=Package.objects.none(), widget=UnfoldAdminSelectWidget
+    )
+    reason = _reason_field(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plan = services.plan_for(current_period())
+        self.fields["package"].queryset = plan.packages.order_by("threshold")
+        self.fields["package"].help_text = _(
+            "Packages of the plan in force; the threshold is debited from the balance."
+        )
+
+
+class PayoutForm(forms.Form):
+    member = _member_field()
+    amount = _amount_field(_("Paid out from the balance of closed months."))
+    reason = _reason_field()
+
+
+class AdjustForm(forms.Form):
+    member = _member_field()
+    amount = _amount_field(_("Positive credits the balance, negative debits it."))
+    reason = _reason_field()
+
+
+class Operation:
+    def __init__(self, title, form, run):
+        self.title, self.form, self.run = title, form, run
+
+
+OPERATIONS = {
+    "claim": Operation(
+        _("Package claim"),
+        ClaimForm,
+        lambda data, by: services.package_claim(
+            member=data["member"], package=data["package"], reason=data["reason"], by=by
+        ),
+    ),
+    "payout": Operation(
+        _("Payout"),
+        PayoutForm,
+        lambda data, by: services.ledger_payout(
+            member=data["member"], amount=data["amount"], reason=data["reason"], by=by
+        ),
+    ),
+    "adjust": Operation(
+        _("Manual adjustment"),
+        AdjustForm,
+        lambda data, by: services.ledger_adjust(
+            member=data["member"], amount=data["amount"], reason=data["reason"], by=by
+        ),
+    ),
+}
