@@ -10,6 +10,7 @@ from .balances import (
     member_overview,
 )
 from .downline import Branch, DownlineNode, downline_children
+from .member_page import MemberPage, member_page
 from .statements import LevelLine, Statement, member_find, member_statement, statement_json
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "LevelLine",
     "Branch",
     "DownlineNode",
+    "MemberPage",
     "MonthLine",
     "Overview",
     "PackageProgress",
@@ -25,6 +27,7 @@ __all__ = [
     "member_balance",
     "member_find",
     "member_months",
+    "member_page",
     "member_overview",
     "member_statement",
     "statement_json",
