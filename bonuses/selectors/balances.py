@@ -82,13 +82,18 @@ def _live_earnings(
     versions: list[PlanTerms],
     own: dict[date, int | None],
     periods: list[date],
+    known: dict[date, tuple] | None = None,
 ) -> dict[date, Decimal]:
-    """Live earnings per period (levels + referred) for the given periods."""
+    """Live earnings per period (levels + referred) for the given periods. `known`: the
+    downline's (level, cents or None, count) rows of some periods, already read."""
+    known = {p: rows for p, rows in (known or {}).items() if p in periods}
     max_levels = max(t.levels for t in versions)
-    rows = downline_paid_by_period(member, max_levels, periods)
+    rows = downline_paid_by_period(member, max_levels, [p for p in periods if p not in known])
     by_period: dict[date, list] = defaultdict(list)
     for period, level, cents, count in rows:
         by_period[period].append((level, cents, count))
+    for period, period_rows in known.items():
+        by_period[period] = [row for row in period_rows if row[1] is not None]
     result = {}
     for period in set(by_period) | {p for p, c in own.items() if c is not None}:
         terms = terms_in_force(versions, period)
@@ -139,12 +144,19 @@ class Overview:
     months: list[MonthLine]
 
 
-def member_overview(*, member: Member, months: int = 12, with_balance: bool = True) -> Overview:
+def member_overview(
+    *,
+    member: Member,
+    months: int = 12,
+    with_balance: bool = True,
+    this_month_rows: tuple | None = None,
+) -> Overview:
     """Balance and the last `months` months together, for the member page.
 
     Both need the live earnings of every month not closed yet (the costly aggregation
     over the downline); this computes them once for both. `months=0` leaves the months
-    out, `with_balance=False` the balance (then only the window's months are computed)."""
+    out, `with_balance=False` the balance (then only the window's months are computed).
+    `this_month_rows`: Statement.rows of this month, when the caller has them."""
     versions = all_plan_terms()
     this_month = current_period()
     since = add_months(this_month, -max(months - 1, 0))
@@ -154,7 +166,8 @@ def member_overview(*, member: Member, months: int = 12, with_balance: bool = Tr
         start = Payment.objects.aggregate(first=Min("period"))["first"] or this_month
     unclosed = [p for p in months_between(start, this_month) if p not in closed_periods]
     own = _own_payments(member, min(start, since), this_month)
-    live = _live_earnings(member, versions, {p: own.get(p) for p in unclosed}, unclosed)
+    known = {this_month: this_month_rows} if this_month_rows is not None else None
+    live = _live_earnings(member, versions, {p: own.get(p) for p in unclosed}, unclosed, known)
 
     balance = None
     if with_balance:

@@ -17,6 +17,7 @@ BRANCH_LIMIT = 200
 @dataclass(frozen=True)
 class DownlineNode:
     member_id: int
+    path: str
     name: str  # first name and last initial: all a member may see of another
     level: int
     active: bool
@@ -43,17 +44,18 @@ def downline_children(
         Member.objects.filter(in_range, depth=parent.depth + 1)
         .annotate(active=Exists(paid))
         .order_by("path")
-        .values_list("pk", "first_name", "last_name", "depth", "numchild", "active")[
+        .values_list("pk", "path", "first_name", "last_name", "depth", "numchild", "active")[
             : BRANCH_LIMIT + 1
         ]
     )
     nodes = []
-    for pk, first, last, depth, numchild, active in rows[:BRANCH_LIMIT]:
+    for pk, path, first, last, depth, numchild, active in rows[:BRANCH_LIMIT]:
         level = depth - root.depth
         initial = f" {last[:1]}." if last else ""
         nodes.append(
             DownlineNode(
                 member_id=pk,
+                path=path,
                 name=f"{first}{initial}",
                 level=level,
                 active=active,

@@ -31,7 +31,7 @@ def member_page(*, member: Member) -> MemberPage:
     period = current_period()
     terms = terms_in_force(all_plan_terms(), period)
     statement = member_statement(member=member, period=period)
-    overview = member_overview(member=member, months=12)
+    overview = member_overview(member=member, months=12, this_month_rows=statement.rows)
     downline = downline_children(root=member, parent=member, levels=terms.levels, period=period)
     return MemberPage(
         statement=statement,

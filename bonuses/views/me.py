@@ -1,8 +1,8 @@
 """The member's own page. No URL here takes a member id: the member is the logged-in
-user's, and tree branches are named by a token signed for that member only."""
+user's, and a tree branch is named by its path below the member's own path, so it can
+only ever name someone in the member's downline."""
 
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -20,16 +20,13 @@ def _own_member(request) -> Member | None:
     return Member.objects.filter(user=request.user).first()
 
 
-def _salt(member: Member) -> str:
-    return f"bonuses.tree.{member.pk}"
+def branch_key(viewer: Member, node_path: str) -> str:
+    """The key of a branch: its path relative to the viewer's (never an id)."""
+    return node_path[len(viewer.path) :]
 
 
-def branch_key(viewer: Member, node_id: int) -> str:
-    return signing.dumps(node_id, salt=_salt(viewer), compress=True)
-
-
-def _with_keys(viewer: Member, branch):
-    return [(node, branch_key(viewer, node.member_id) if node.children else "") for node in branch]
+def _with_keys(viewer: Member, nodes):
+    return [(node, branch_key(viewer, node.path) if node.children else "") for node in nodes]
 
 
 @login_required
@@ -58,19 +55,12 @@ def tree(request, key: str):
     member = _own_member(request)
     if member is None:
         raise Http404
-    try:
-        node_id = signing.loads(key, salt=_salt(member))
-    except signing.BadSignature as exc:
-        raise Http404 from exc
-    parent = Member.objects.filter(pk=node_id).first()
     levels = terms_in_force(all_plan_terms(), current_period()).levels
-    # The signature already ties the key to this member; the path check keeps a branch
-    # that has since moved out of the downline (a sponsor change) out of sight.
-    if (
-        parent is None
-        or not parent.path.startswith(member.path)
-        or parent.depth - member.depth >= levels
-    ):
+    steps, rest = divmod(len(key), Member.steplen)
+    if rest or not 1 <= steps < levels or not key.isalnum():
+        raise Http404
+    parent = Member.objects.filter(path=member.path + key).first()
+    if parent is None:
         raise Http404
     branch = downline_children(root=member, parent=parent, levels=levels)
     context = {"nodes": _with_keys(member, branch.nodes), "more": branch.more}

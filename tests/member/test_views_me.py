@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core import signing
 from django.urls import reverse
 from django.utils.formats import localize
 
@@ -151,9 +150,9 @@ def test_tree_expands_a_branch_of_the_own_downline(member_client):
     pay(grandchild, JUNE)
     client = member_client(member)
     page = html(client.get("/me/"))
-    url = re.search(r'data-url="([^"]+)"', page).group(1)
-    assert str(child.pk) not in url  # an opaque key, not an id
-    branch = html(client.get(url))
+    key = re.search(r'data-key="([^"]+)"', page).group(1)
+    assert key == child.path[len(member.path) :]  # a path below the member's, not an id
+    branch = html(client.get(reverse("bonuses:tree", args=[key])))
     assert grandchild.short_name in branch
     assert "active" in branch
 
@@ -163,25 +162,34 @@ def test_tree_stops_at_the_plan_depth(member_client):
     top = chain_[0]
     client = member_client(top)
     level4 = chain_[4]
-    response = client.get(reverse("bonuses:tree", args=[branch_key(top, chain_[3].pk)]))
+    response = client.get(reverse("bonuses:tree", args=[branch_key(top, chain_[3].path)]))
     assert level4.short_name in html(response)
-    assert "data-url" not in html(response)  # level 4 is the last level
-    assert client.get(reverse("bonuses:tree", args=[branch_key(top, level4.pk)])).status_code == 404
+    assert "data-key" not in html(response)  # level 4 is the last level
+    too_deep = reverse("bonuses:tree", args=[branch_key(top, level4.path)])
+    assert client.get(too_deep).status_code == 404
 
 
 def test_tree_refuses_keys_outside_the_own_downline(member_client):
-    stranger_top, stranger_child = chain(2)
-    enroll(stranger_child)
-    member = enroll()
+    sibling, member = enroll(), enroll()
+    stranger = enroll(sibling)
+    enroll(stranger)
     client = member_client(member)
-    # A key signed for someone else, a forged one, and one for a member outside.
+    # The same relative key works for the sibling but names nobody under this member;
+    # absolute paths, ids and anything that is not a path step are refused too.
     for key in (
-        branch_key(stranger_top, stranger_child.pk),
-        signing.dumps(stranger_child.pk),
-        str(stranger_child.pk),
-        branch_key(member, stranger_child.pk),
+        branch_key(sibling, stranger.path),
+        stranger.path,
+        str(stranger.pk),
+        "..",
+        "0001%2F",
+        "0" * 40,
     ):
         assert client.get(reverse("bonuses:tree", args=[key])).status_code == 404
+    own_child = enroll(member)
+    enroll(own_child)
+    key = branch_key(member, own_child.path)
+    assert key == branch_key(sibling, stranger.path)
+    assert client.get(reverse("bonuses:tree", args=[key])).status_code == 200
 
 
 def test_tree_of_a_large_branch_is_cut_with_a_count(member_client):
