@@ -5,7 +5,7 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -23,7 +23,8 @@ class Command(BaseCommand):
         "Give a new member a random N-member downline in the club already in the database "
         "(or reuse the one a previous run made), then time GET /me/ for them server-side "
         "(test client, median): with this and last month open, then with last month "
-        "closed. Writes to the database: run it on a benchmark database (make bench)."
+        "closed (the closes are rolled back). Keeps the new downline: run it on a benchmark "
+        "database (make bench)."
     )
 
     def add_arguments(self, parser):
@@ -58,6 +59,12 @@ class Command(BaseCommand):
         client = Client()
         client.force_login(member.user)
 
+        # The closes are undone at the end, so bench_close still finds last month open.
+        with transaction.atomic():
+            self._close_and_time(client, repeat)
+            transaction.set_rollback(True)
+
+    def _close_and_time(self, client: Client, repeat: int) -> None:
         last_month = add_months(current_period(), -1)
         started = time.perf_counter()
         open_months = [p for p in unclosed_periods() if p <= last_month]
