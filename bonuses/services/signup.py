@@ -108,7 +108,9 @@ def member_signup(
     existing = _imported_member(email, phone)
     if existing is None:
         return member_enroll(sponsor=sponsor, user=user, email=email, phone=phone, **profile)
-    filled = {k: v for k, v in profile.items() if v and not getattr(existing, k)}
+    # Staff's data stays; the sign-up only fills what they left blank.
+    given = {**profile, "email": email, "phone": phone}
+    filled = {k: v for k, v in given.items() if v and not getattr(existing, k)}
     member = member_update(member=existing, user=user, **filled)
     if sponsor is not None and member.sponsor_id is None:
         if sponsor_change_error(member, sponsor) is None:
