@@ -29,7 +29,8 @@ def by_id(page: str, element_id: str) -> str:
 
 def statement(member: Member) -> dict:
     out = io.StringIO()
-    call_command("statement", member.referral_code, "--json", "--month", "2026-06", stdout=out)
+    # By email: a referral code may start with "-", which argparse takes for an option.
+    call_command("statement", member.email, "--json", "--month", "2026-06", stdout=out)
     return json.loads(out.getvalue())
 
 
