@@ -95,6 +95,9 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
         "created_at",
     ]
 
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
     def has_add_permission(self, request):
         return False  # movements are made by closes and the three pages below
 

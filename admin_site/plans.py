@@ -136,6 +136,12 @@ class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
         obj.pk, obj.effective_from, obj.created_by = plan.pk, plan.effective_from, plan.created_by
         obj.created_at = plan.created_at
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inlines are never saved as such: the log names the version that was made.
+        return _("Created the plan version from %(month)s.") % {
+            "month": f"{form.cleaned_data['effective_from']:%Y-%m}"
+        }
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         plan = self.get_object(request, object_id)
         if request.method == "GET" and plan is not None:
