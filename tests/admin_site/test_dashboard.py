@@ -132,3 +132,24 @@ def test_front_desk_sees_the_dashboard_without_admin_only_links(client, django_u
     assert reverse("admin:month_close") not in page
     assert reverse("admin:bonuses_ledgerentry_changelist") not in page
     assert reverse("admin:bonuses_plan_changelist") not in page
+
+
+def test_a_large_clubs_first_view_queues_the_refresh_instead_of_waiting(admin_client, monkeypatch):
+    import django_q.tasks
+
+    from bonuses.selectors import club
+
+    worked_example(JUNE)
+    queued = []
+    monkeypatch.setattr(django_q.tasks, "async_task", lambda *a, **kw: queued.append(a))
+    monkeypatch.setattr(club, "INLINE_LIMIT", 5)  # the 8 members count as a large club
+    response = admin_client.get(reverse("admin:index"))
+    assert response.status_code == 200
+    assert 'id="figures-pending"' in response.content.decode()
+    assert queued == [("bonuses.tasks.refresh_dashboard",)]
+    admin_client.get(reverse("admin:index"))
+    assert len(queued) == 1  # one refresh at a time
+    club.refresh_dashboard_figures()  # what the worker does
+    response = admin_client.get(reverse("admin:index"))
+    assert 'id="figures-pending"' not in response.content.decode()
+    assert response.context["figures"].members == 8
