@@ -51,7 +51,7 @@ def browser():
 
 @pytest.fixture
 def browser_context_args():
-    return {"viewport": {"width": 1440, "height": 900}, "locale": "ru-RU"}
+    return {"viewport": {"width": 1440, "height": 900}, "locale": "en-US"}
 
 
 @pytest.fixture
