@@ -5,7 +5,7 @@ cache (`dashboard_figures`) and a django-q2 task refreshes them in the backgroun
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -113,16 +113,17 @@ def _outstanding() -> Decimal:
     return cents_to_money(cents or 0)
 
 
-def top_earners_this_month(limit: int = 10) -> list[tuple[int, str, Decimal]]:
-    """The current month's top earners so far: the close's own dry-run computation (one
-    streamed pass over the club), so it is only run by the refresh task."""
-    from bonuses.services.close import TOP_EARNERS, _result, compute_period
+def exact_current_month() -> tuple[list[tuple[int, str, Decimal]], Decimal]:
+    """The current month's top earners so far and its exact total (the active-earner rule
+    applied): the close's own dry-run computation, one streamed pass over the club, so
+    only the refresh task runs it."""
+    from bonuses.services.close import _result, compute_period
     from bonuses.services.plans import plan_terms
 
     period = current_period()
     figures = compute_period(period, plan_terms(period))
     result = _result(period, figures, dry_run=True, started=0.0)
-    return [(t.member_id, t.name, t.amount) for t in result.top_earners[: min(limit, TOP_EARNERS)]]
+    return [(t.member_id, t.name, t.amount) for t in result.top_earners], result.total
 
 
 def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
@@ -175,6 +176,11 @@ def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
                 )
             )
     accrued, estimate = live.get(period, (ZERO, False))
+    top_earners = None
+    if with_top_earners:
+        top_earners, accrued = exact_current_month()
+        estimate = False
+        months[-1] = replace(months[-1], bonuses=accrued)
     return ClubFigures(
         computed_at=timezone.now(),
         period=period,
@@ -186,7 +192,7 @@ def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
         accrued_is_estimate=estimate,
         outstanding=_outstanding(),
         months=months,
-        top_earners=top_earners_this_month() if with_top_earners else None,
+        top_earners=top_earners,
     )
 
 

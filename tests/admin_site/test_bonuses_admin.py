@@ -72,6 +72,27 @@ def test_editing_the_plan_creates_a_new_version_from_next_month(admin_client, ad
     assert new.history.count() == 1  # audit trail of the plan
 
 
+def test_the_real_change_form_with_existing_rows_and_a_deleted_package(admin_client):
+    current = services.plan_for(date(2026, 6, 1))
+    levels = list(current.levels.order_by("level"))
+    packages = list(current.packages.order_by("threshold"))
+    data = plan_post(current, **{"levels-INITIAL_FORMS": "4", "packages-INITIAL_FORMS": "5"})
+    for i, level in enumerate(levels):
+        data[f"levels-{i}-id"], data[f"levels-{i}-plan"] = str(level.pk), str(current.pk)
+    for i, package in enumerate(packages):
+        data[f"packages-{i}-id"], data[f"packages-{i}-plan"] = str(package.pk), str(current.pk)
+    data["packages-4-DELETE"] = "on"
+    data["monthly_price"] = "17000"
+    url = reverse("admin:bonuses_plan_change", args=[current.pk])
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    new = Plan.objects.get(effective_from=date(2026, 7, 1))
+    assert new.monthly_price == Decimal("17000.00")
+    assert new.packages.count() == 4 and current.packages.count() == 5
+    assert new.levels.count() == current.levels.count() == 4
+    assert response.url == reverse("admin:bonuses_plan_changelist")
+
+
 def test_a_version_for_a_closed_or_taken_month_is_refused_on_the_field(admin_client):
     worked_example(MAY)
     services.month_close(period=MAY)

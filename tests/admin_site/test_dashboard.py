@@ -153,3 +153,24 @@ def test_a_large_clubs_first_view_queues_the_refresh_instead_of_waiting(admin_cl
     response = admin_client.get(reverse("admin:index"))
     assert 'id="figures-pending"' not in response.content.decode()
     assert response.context["figures"].members == 8
+
+
+def test_active_earner_rule_light_figure_is_flagged_and_the_refresh_is_exact():
+    from bonuses.services.plans import DEFAULT_PACKAGES, DEFAULT_RATES
+
+    services.plan_create_version(
+        effective_from=JUNE,
+        monthly_price="15000",
+        rates=list(DEFAULT_RATES),
+        referred_rate="0.05",
+        packages=list(DEFAULT_PACKAGES),
+        earner_must_be_active=True,
+    )
+    worked_example(JUNE)  # the sponsor and c are not active: their shares are not paid
+    light = club_figures()
+    exact = club_figures(with_top_earners=True)
+    assert light.accrued_is_estimate is True
+    assert exact.accrued_is_estimate is False
+    assert exact.accrued_this_month == statements_total(JUNE)
+    assert light.accrued_this_month > exact.accrued_this_month
+    assert exact.months[-1].bonuses == exact.accrued_this_month
