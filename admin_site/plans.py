@@ -14,7 +14,8 @@ from bonuses.models import MonthClose, Package, Plan, PlanLevel
 from core.periods import add_months, current_period, period_of
 
 NEW_VERSION_HELP = _(
-    "Saving creates a NEW plan version in force from this month (next month by default); "
+    "Saving creates a NEW plan version in force from the month in “Effective from” (next "
+    "month by default); "
     "this version stays as it is for the months before, so closed months keep the rates "
     "they were paid with."
 )
@@ -34,7 +35,9 @@ class PlanForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["effective_from"].help_text = NEW_VERSION_HELP
+        self.fields["effective_from"].help_text = _(
+            "The first month of the new version (the 1st of the month)."
+        )
         if not self.is_bound:
             self.initial["effective_from"] = add_months(current_period(), 1)
 
