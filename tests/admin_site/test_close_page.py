@@ -140,3 +140,18 @@ def test_viewer_without_close_permission_cannot_close(client, django_user_model,
     response = client.post(reverse(PAGE), {"period": "2026-05", "confirm": "yes"})
     assert response.status_code == 403
     assert not MonthClose.objects.exists()
+
+
+def test_a_second_close_of_the_same_month_writes_nothing_and_says_so(admin_client, club):
+    first = admin_client.post(reverse(PAGE), {"period": "2026-05", "confirm": "yes"})
+    entries = LedgerEntry.objects.count()
+    second = admin_client.post(reverse(PAGE), {"period": "2026-05", "confirm": "yes"})
+    task_ids = [parse_qs(urlparse(r.url).query)["task"][0] for r in (first, second)]
+    statuses = [
+        admin_client.get(reverse("admin:month_close_status", args=[t])).json() for t in task_ids
+    ]
+    assert [s["state"] for s in statuses] == ["done", "done"]
+    assert "already closed" in statuses[1]["message"]
+    assert statuses[0]["entries"] == statuses[1]["entries"] == entries
+    assert MonthClose.objects.count() == 1
+    assert LedgerEntry.objects.count() == entries

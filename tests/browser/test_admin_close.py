@@ -25,6 +25,7 @@ def test_administrator_previews_and_closes_last_month(admin_login, screenshot):
     row.locator("a[href*=preview]").click()
     page.wait_for_selector("#preview")
     preview_total = page.locator("#preview-total").inner_text()
+    screenshot("admin-month-close-preview")
     assert not MonthClose.objects.exists()
 
     page.locator(f'tr[data-period="{last}"] a[href*=confirm]').click()
