@@ -141,7 +141,14 @@ def test_ledger_is_read_only_filterable_and_shows_who_made_each_entry(admin_clie
     ]
     response = admin_client.get(url, {"period": "2026-05"})
     assert {r.kind for r in response.context["cl"].result_list} == {"accrual", "referred"}
-    response = admin_client.get(url, {"q": club["a"].first_name})
+    named = enroll(last_name="Жумабаева", first_name="Айгерим", email="aigerim@example.test")
+    services.ledger_adjust(member=named, amount="5", reason="gift", by=admin_user)
+    for term in ["жумаб", "Жумабаева", "aigerim@example.test"]:
+        response = admin_client.get(url, {"q": term})
+        assert {r.member_id for r in response.context["cl"].result_list} == {named.pk}, term
+    response = admin_client.get(url, {"q": "Нетакой"})
+    assert list(response.context["cl"].result_list) == []
+    response = admin_client.get(url, {"member__id__exact": club["a"].pk})
     assert {r.member_id for r in response.context["cl"].result_list} == {club["a"].pk}
     entry = LedgerEntry.objects.first()
     change = admin_client.get(reverse("admin:bonuses_ledgerentry_change", args=[entry.pk]))
