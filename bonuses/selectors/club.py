@@ -151,7 +151,10 @@ def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
         .order_by()
     )
     new_members = {_as_date(m): n for m, n in joined}
-    live = live_bonuses_by_period(open_periods)
+    # With the exact pass below, the current month's grouped estimate is not needed.
+    live = live_bonuses_by_period(
+        [p for p in open_periods if not (with_top_earners and p == period)]
+    )
     months = []
     for p in window:
         if p in closes:
