@@ -89,5 +89,7 @@ class MemberChangeList(ChangeList):
         super().get_results(request)
         rows = list(self.result_list)
         figures = page_figures(rows)
+        can_toggle = request.user.has_perms(("bonuses.add_payment", "bonuses.change_payment"))
         for member in rows:
             member.page_figures = figures[member.pk]
+            member.can_toggle_paid = can_toggle

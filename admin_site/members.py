@@ -121,7 +121,10 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     @admin.display(description=_("paid this month"))
     def paid_this_month(self, member):
-        return paid_toggle(member.pk, current_period(), member.page_figures.paid)
+        paid = member.page_figures.paid
+        if not member.can_toggle_paid:
+            return gettext("Paid") if paid else gettext("Not paid")
+        return paid_toggle(member.pk, current_period(), paid)
 
     @admin.display(description=_("closed balance"))
     def closed_balance(self, member):

@@ -331,3 +331,16 @@ def test_ledger_entries_are_only_listed(admin_client, admin_user):
     member = enroll()
     services.ledger_adjust(member=member, amount="5", reason="r", by=admin_user)
     assert LedgerEntry.objects.count() == 1
+
+
+def test_list_shows_state_without_toggles_to_staff_who_cannot_change_payments(
+    client, django_user_model
+):
+    from django.contrib.auth.models import Permission
+
+    enroll()
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_member"))
+    client.force_login(viewer)
+    page = changelist(client).content.decode()
+    assert "Not paid" in page and "bd-paid-toggle" not in page
