@@ -20,9 +20,15 @@ class RowFigures:
     closed_balance: Decimal
 
 
+# Counting stops here: one member may head most of a million-member club, and its exact
+# size is not worth a scan of the whole tree on every page (the downline page has it
+# level by level).
+DOWNLINE_CAP = 10_000
+
+
 def downline_sizes(members: list[Member]) -> dict[int, int]:
-    """{member id: number of followers at every level}, one grouped query over path
-    ranges (each an index range scan) for the given members."""
+    """{member id: number of followers at every level, at most DOWNLINE_CAP + 1}, in one
+    query over path ranges (each an index range scan) for the given members."""
     if not members:
         return {}
     rows, params = [], []
@@ -33,11 +39,11 @@ def downline_sizes(members: list[Member]) -> dict[int, int]:
     table = connection.ops.quote_name(Member._meta.db_table)
     sql = (
         f"WITH page(id, low, high) AS (VALUES {', '.join(rows)}) "
-        f"SELECT page.id, (SELECT COUNT(*) FROM {table} d "
-        f"WHERE d.path >= page.low AND d.path < page.high) FROM page"
+        f"SELECT page.id, (SELECT COUNT(*) FROM (SELECT 1 FROM {table} d "
+        f"WHERE d.path >= page.low AND d.path < page.high LIMIT %s) capped) FROM page"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, DOWNLINE_CAP + 1])
         return {int(pk): count for pk, count in cursor.fetchall()}
 
 

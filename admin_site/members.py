@@ -3,6 +3,7 @@ per-page figures, a one-click paid toggle, index-only search, payment bulk actio
 sponsor change that is confirmed with the size of the subtree it moves."""
 
 from django.contrib import admin, messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -20,7 +21,7 @@ from core.periods import current_period, format_month
 from . import member_views
 from .member_filters import HasSponsorFilter, JoinedMonthFilter, PaidThisMonthFilter
 from .member_forms import MemberForm, MonthActionForm
-from .member_page import MemberChangeList
+from .member_page import DOWNLINE_CAP, MemberChangeList
 from .member_search import member_search_q
 
 # Bulk payment actions run one service call per member: keep a mistaken "select all"
@@ -113,10 +114,12 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     @admin.display(description=_("downline"))
     def downline(self, member):
+        size = member.page_figures.downline
+        text = f"{intcomma(DOWNLINE_CAP)}+" if size > DOWNLINE_CAP else intcomma(size)
         return format_html(
             '<a href="{}" class="text-primary-600">{}</a>',
             reverse("admin:bonuses_member_downline", args=[member.pk]),
-            member.page_figures.downline,
+            text,
         )
 
     @admin.display(description=_("paid this month"))

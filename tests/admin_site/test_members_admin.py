@@ -344,3 +344,16 @@ def test_list_shows_state_without_toggles_to_staff_who_cannot_change_payments(
     client.force_login(viewer)
     page = changelist(client).content.decode()
     assert "Not paid" in page and 'class="bd-paid-toggle"' not in page
+
+
+def test_downline_size_stops_counting_at_the_cap(admin_client, monkeypatch):
+    from admin_site import member_page, members
+
+    monkeypatch.setattr(member_page, "DOWNLINE_CAP", 2)
+    monkeypatch.setattr(members, "DOWNLINE_CAP", 2)
+    top = enroll()
+    for _ in range(4):
+        enroll(top)
+    response = changelist(admin_client)
+    assert {m.pk: m.page_figures.downline for m in response.context["cl"].result_list}[top.pk] == 3
+    assert "2+" in response.content.decode()

@@ -92,3 +92,23 @@ def test_front_desk_is_refused_plan_ledger_closes_and_users(client, django_user_
     anna = Member.objects.get(user__username="anna")
     toggle = reverse("admin:bonuses_member_paid", args=[anna.pk])
     assert client.post(toggle, {"paid": "1"}).status_code == 200
+
+
+def test_bench_admin_times_every_page_and_leaves_nothing_behind(django_user_model):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from admin_site.management.commands.bench_admin import pages
+    from bonuses.models import Payment
+
+    load_demo_club()
+    users, payments = django_user_model.objects.count(), Payment.objects.count()
+    out = StringIO()
+    call_command("bench_admin", "--repeat", "1", stdout=out)
+    text = out.getvalue()
+    for page in pages(Member.objects.first()):
+        assert page.name in text
+    assert "slowest:" in text
+    assert django_user_model.objects.count() == users
+    assert Payment.objects.count() == payments

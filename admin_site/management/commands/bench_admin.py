@@ -39,6 +39,7 @@ def pages(sample: Member) -> list[Page]:
         Page("member list, search by surname", members, {"q": sample.last_name}),
         Page("member list, search by phone", members, {"q": str(sample.phone)}),
         Page("member list, paid-this-month filter", members, {"paid": "yes"}),
+        Page("member list, roots (largest downlines)", members, {"has_sponsor": "no"}),
         Page(
             "autocomplete (surname prefix)",
             reverse("admin:autocomplete"),
