@@ -1,6 +1,4 @@
 import pytest
-from django.conf import settings
-from django.utils import translation
 
 from tests.bonuses.engine_helpers import NOW
 
@@ -9,14 +7,6 @@ from tests.bonuses.engine_helpers import NOW
 def _june(time_machine):
     # Mid-June 2026 in the club's time zone, as in the engine tests.
     time_machine.move_to(NOW, tick=False)
-
-
-@pytest.fixture(autouse=True)
-def _language_reset():
-    # A request in Russian leaves Russian active in the thread (LocaleMiddleware never
-    # deactivates); the next test would read Russian messages.
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
