@@ -6,6 +6,7 @@ from collections.abc import Iterable
 import phonenumbers
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from bonuses.models import Member
 
@@ -23,9 +24,13 @@ def phone_text(value) -> str:
     return getattr(value, "as_e164", None) or str(value)
 
 
+_PHONE_CHARS = set("0123456789+()- .")
+
+
 def phone_key(text: str) -> str | None:
-    """E.164 form of a phone-like reference, or None when it is not one."""
-    if not text or not any(c.isdigit() for c in text):
+    """E.164 form of a phone-like reference, or None when it is not one (cheaply: most
+    references are club numbers, and parsing a phone costs ~100 µs)."""
+    if not text or sum(c.isdigit() for c in text) < 10 or not set(text) <= _PHONE_CHARS:
         return None
     try:
         number = phonenumbers.parse(text, settings.PHONENUMBER_DEFAULT_REGION)
@@ -72,11 +77,15 @@ class MemberIndex:
     def _load(self, **lookup) -> None:
         ((name, values),) = lookup.items()
         for chunk in _chunks(values):
-            self._add(
-                Member.objects.filter(**{f"{name}__in": chunk}).values(
-                    *MEMBER_VALUES, "user__username"
-                )
-            )
+            if name == "phone":
+                # PhoneNumberField re-parses every value of an __in lookup (~100 µs each);
+                # the keys are E.164 already, which is how the column stores them.
+                column = connection.ops.quote_name(Member._meta.get_field("phone").column)
+                marks = ", ".join(["%s"] * len(chunk))
+                members = Member.objects.extra(where=[f"{column} IN ({marks})"], params=chunk)
+            else:
+                members = Member.objects.filter(**{f"{name}__in": chunk})
+            self._add(members.values(*MEMBER_VALUES, "user__username"))
 
     def load_keys(self, *, external_ids=(), usernames=(), emails=(), phones=()) -> None:
         self._load(external_id=external_ids)

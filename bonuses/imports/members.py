@@ -200,12 +200,8 @@ def _resolve_sponsors(rows, index: MemberIndex, errors) -> None:
                 row.parent = ("m", sponsor_id) if sponsor_id else None
             continue
         found = None
-        for column, key in (
-            ("external_id", ref),
-            ("username", ref),
-            ("email", ref.lower()),
-            ("phone", phone_key(ref)),
-        ):
+        for column in ("external_id", "username", "email", "phone"):
+            key = ref.lower() if column == "email" else phone_key(ref) if column == "phone" else ref
             if key and key in maps[column]:
                 found = entity_of_row(maps[column][key])
                 break

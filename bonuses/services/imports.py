@@ -183,6 +183,16 @@ def _update_existing(plan, user_ids, by) -> None:
     )
 
 
+PAYMENT_COLUMNS = [
+    "member_id", "period", "amount", "paid", "paid_on", "recorded_by_id", "note", "created_at",
+    "updated_at",
+]  # fmt: skip
+PAYMENT_HISTORY_COLUMNS = [
+    "id", "period", "amount", "paid", "paid_on", "note", "created_at", "member_id",
+    "recorded_by_id", "history_date", "history_change_reason", "history_type", "history_user_id",
+]  # fmt: skip
+
+
 @transaction.atomic
 def payments_import(*, plan, by=None) -> dict[str, int]:
     """Write a PaymentsPlan without errors: unchanged rows untouched, so importing the
@@ -198,48 +208,67 @@ def payments_import(*, plan, by=None) -> dict[str, int]:
     closed = set(
         MonthClose.objects.filter(period__in=list(by_period)).values_list("period", flat=True)
     )
-    members = Member.objects.in_bulk({r.member_id for rows in by_period.values() for r in rows})
-    now = timezone.now()
     for period, rows in sorted(by_period.items()):
         if period in closed:
+            members = Member.objects.in_bulk({r.member_id for r in rows})
             for row in rows:
                 payment_set(
                     member=members[row.member_id], period=period, paid=row.paid,
                     amount=row.amount, by=by, note=row.note,
                 )  # fmt: skip
-            continue
-        price = plan_price(period)
-        new = [
-            Payment(
-                member_id=r.member_id,
-                period=period,
-                amount=r.amount if r.amount is not None else price,
-                paid=True,
-                paid_on=now,
-                recorded_by=by,
-                note=r.note,
-            )  # fmt: skip
-            for r in rows
-            if r.existing is None and r.paid
-        ]
-        Payment.objects.bulk_create(new, batch_size=2_000)
-        Payment.history.bulk_history_create(new, default_user=by, default_change_reason="import")
-        existing = Payment.objects.in_bulk([r.existing["id"] for r in rows if r.existing])
-        updated = []
-        for row in rows:
-            if row.existing is None:
-                continue
-            payment = existing[row.existing["id"]]
-            if row.paid and not payment.paid:
-                payment.paid_on = now
-            payment.paid = row.paid
-            if row.amount is not None:
-                payment.amount = row.amount
-            payment.recorded_by = by
-            payment.updated_at = now
-            updated.append(payment)
-        bulk_update_with_history(
-            updated, Payment, ["paid", "paid_on", "amount", "recorded_by", "updated_at"],
-            batch_size=1_000, default_user=by, default_change_reason="import",
-        )  # fmt: skip
+        else:
+            _insert_payments(period, [r for r in rows if r.existing is None and r.paid], by)
+            _update_payments([r for r in rows if r.existing is not None], by)
     return plan.counts()
+
+
+def _insert_payments(period, rows, by) -> None:
+    """New payments of an open month, with their history rows, by COPY / executemany."""
+    if not rows:
+        return
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    day = ops.adapt_datefield_value(period)
+    price = plan_price(period)
+    by_id = by.pk if by else None
+    values = {r.member_id: (str(r.amount if r.amount is not None else price), r.note) for r in rows}
+    insert_rows(
+        Payment,
+        PAYMENT_COLUMNS,
+        (
+            (m, day, amount, True, now, by_id, note, now, now)
+            for m, (amount, note) in values.items()
+        ),
+    )
+    ids = list(values)
+    history = []
+    for start in range(0, len(ids), 5_000):
+        created = Payment.objects.filter(period=period, member_id__in=ids[start : start + 5_000])
+        history += [
+            (pk, day, values[m][0], True, now, values[m][1], now, m, by_id, now, "import", "+",
+             by_id)
+            for pk, m in created.values_list("id", "member_id")
+        ]  # fmt: skip
+    insert_rows(Payment.history.model, PAYMENT_HISTORY_COLUMNS, history)
+
+
+def _update_payments(rows, by) -> None:
+    if not rows:
+        return
+    now = timezone.now()
+    existing = Payment.objects.in_bulk([r.existing["id"] for r in rows])
+    updated = []
+    for row in rows:
+        payment = existing[row.existing["id"]]
+        if row.paid and not payment.paid:
+            payment.paid_on = now
+        payment.paid = row.paid
+        if row.amount is not None:
+            payment.amount = row.amount
+        payment.recorded_by = by
+        payment.updated_at = now
+        updated.append(payment)
+    bulk_update_with_history(
+        updated, Payment, ["paid", "paid_on", "amount", "recorded_by", "updated_at"],
+        batch_size=1_000, default_user=by, default_change_reason="import",
+    )  # fmt: skip
