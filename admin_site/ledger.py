@@ -158,7 +158,9 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
         if not request.user.has_perm(OPERATE_PERMISSION):
             raise PermissionDenied
         operation = OPERATIONS[kind]
-        form = operation.form(request.POST or None, initial={"member": request.GET.get("member")})
+        chosen = request.GET.get("member", "")
+        initial = {"member": int(chosen)} if chosen.isdigit() else {}
+        form = operation.form(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 entry = operation.run(form.cleaned_data, request.user)

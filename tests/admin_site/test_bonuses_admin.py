@@ -262,3 +262,10 @@ def test_front_desk_cannot_reach_plan_ledger_or_balance_pages(client, django_use
     )
     assert response.status_code == 403
     assert not LedgerEntry.objects.exists()
+
+
+def test_a_bad_member_in_the_address_is_ignored(admin_client):
+    for value in ["abc", "999999", ""]:
+        response = admin_client.get(_operation("payout"), {"member": value})
+        assert response.status_code == 200, value
+        assert response.context["balance"] is None
