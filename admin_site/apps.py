@@ -15,3 +15,13 @@ class AdminSiteConfig(AppConfig):
     default = True
     name = "admin_site"
     verbose_name = _("Administration")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from .roles import grant_administrator_everything
+
+        # After every app's own post_migrate (admin_site has no models, so it gets no
+        # signal of its own): auth's create_permissions is connected first and has just
+        # made that app's permissions.
+        post_migrate.connect(grant_administrator_everything, dispatch_uid="bonusdesk_admin_all")

@@ -8,7 +8,7 @@ from core.views import health
 urlpatterns = [
     path("health/", health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("select2/", include("django_select2.urls")),
+    path("select2/", include("admin_site.select2_urls")),
     path("admin/", admin.site.urls),
     path("", include("bonuses.urls")),
 ]

@@ -1,0 +1,163 @@
+"""The member admin's own pages: the paid toggle (JSON), a member's downline by level and
+the member lookup. Each checks its permission and answers 403 without it."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from bonuses import services
+from bonuses.models import LedgerEntry, Member
+from bonuses.models.members import path_bounds
+from bonuses.selectors import member_balance, member_months, member_statement
+from bonuses.services.plans import plan_terms
+from core.periods import current_period, format_month, parse_month
+
+from .member_page import paid_ids
+
+VIEW_MEMBERS = "bonuses.view_member"
+CHANGE_PAYMENTS = ("bonuses.add_payment", "bonuses.change_payment")
+DOWNLINE_PAGE = 50
+
+
+def can_change_payments(user) -> bool:
+    return user.has_perms(CHANGE_PAYMENTS)
+
+
+def _check(request, *permissions: str) -> None:
+    if not request.user.has_perms(permissions):
+        raise PermissionDenied
+
+
+@require_POST
+def payment_toggle(request, member_id: int):
+    """Mark a member's month paid or unpaid (POST paid=1|0, period=YYYY-MM, default this
+    month) through services.payment_set; answers the saved state as JSON."""
+    if not can_change_payments(request.user):
+        return JsonResponse({"error": _("You may not change payments.")}, status=403)
+    member = Member.objects.filter(pk=member_id).first()
+    if member is None:
+        return JsonResponse({"error": _("This member no longer exists.")}, status=404)
+    if request.POST.get("paid") not in ("0", "1"):
+        return JsonResponse({"error": _("paid: expected 1 or 0.")}, status=400)
+    text = request.POST.get("period") or ""
+    try:
+        period = parse_month(text) if text else current_period()
+    except ValueError:
+        return JsonResponse(
+            {"error": _("period: “%(value)s” is not a month (YYYY-MM).") % {"value": text}},
+            status=400,
+        )
+    try:
+        payment = services.payment_set(
+            member=member, period=period, paid=request.POST["paid"] == "1", by=request.user
+        )
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse(
+        {
+            "member": member.pk,
+            "period": format_month(period),
+            "paid": bool(payment and payment.paid),
+            "amount": str(payment.amount) if payment else None,
+        }
+    )
+
+
+def _level_counts(member: Member, levels: int) -> dict[int, int]:
+    low, high = path_bounds(member.path)
+    rows = Member.objects.filter(path__gte=low, depth__lte=member.depth + levels)
+    if high:
+        rows = rows.filter(path__lt=high)
+    counts = rows.order_by().values("depth").annotate(n=Count("id"))
+    return {row["depth"] - member.depth: row["n"] for row in counts}
+
+
+def downline_view(request, model_admin, member_id: int):
+    """A member's followers, one level at a time (levels as deep as the plan pays)."""
+    _check(request, VIEW_MEMBERS)
+    member = get_object_or_404(Member.objects.select_related("sponsor"), pk=member_id)
+    levels = plan_terms(current_period()).levels
+    counts = _level_counts(member, levels)
+    try:
+        level = min(max(int(request.GET.get("level", 1)), 1), levels)
+    except ValueError:
+        level = 1
+    low, high = path_bounds(member.path)
+    rows = Member.objects.filter(path__gte=low, depth=member.depth + level)
+    if high:
+        rows = rows.filter(path__lt=high)
+    paginator = Paginator(rows.select_related("sponsor").order_by("path"), DOWNLINE_PAGE)
+    paginator.count = counts.get(level, 0)  # known already: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    followers = list(page.object_list)
+    paid = paid_ids([m.pk for m in followers])
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Downline of %(member)s") % {"member": member},
+        "opts": Member._meta,
+        "member": member,
+        "levels": [(k, counts.get(k, 0)) for k in range(1, levels + 1)],
+        "level": level,
+        "page_obj": page,
+        "rows": [(m, m.pk in paid) for m in followers],
+        "period": current_period(),
+    }
+    return TemplateResponse(request, "admin_site/member_downline.html", context)
+
+
+def member_summary(member: Member) -> dict:
+    """What the member sees on their own page: this month's statement, the balance and
+    the last 12 months (the same selectors as the member page)."""
+    return {
+        "statement": member_statement(member=member),
+        "balance": member_balance(member=member),
+        "months": member_months(member=member, months=12),
+    }
+
+
+def member_change_context(member: Member, user) -> dict:
+    return {
+        **member_summary(member),
+        "ledger_entries": list(
+            LedgerEntry.objects.filter(member=member)
+            .select_related("created_by")
+            .order_by("-created_at", "-id")[:20]
+        ),
+        "can_change_payments": can_change_payments(user),
+        "can_view_ledger": user.has_perm("bonuses.view_ledgerentry"),
+    }
+
+
+class LookupForm(forms.Form):
+    member = forms.ModelChoiceField(
+        label=gettext_lazy("Member"),
+        queryset=Member.objects.all(),
+        required=False,
+        help_text=gettext_lazy("Name (surname first), username, email or phone."),
+        widget=AutocompleteSelect(Member._meta.get_field("sponsor"), admin.site),
+    )
+
+
+def lookup_view(request, model_admin):
+    """The 2018 system's admin search: find any member and see what they see."""
+    _check(request, VIEW_MEMBERS)
+    form = LookupForm(request.GET or None)
+    member = form.cleaned_data["member"] if form.is_bound and form.is_valid() else None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Member lookup"),
+        "opts": Member._meta,
+        "form": form,
+        "member": member,
+        **(member_summary(member) if member else {}),
+    }
+    return TemplateResponse(request, "admin_site/member_lookup.html", context)

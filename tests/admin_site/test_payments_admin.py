@@ -1,0 +1,83 @@
+"""The payments admin: `paid` edited in the list through the service, filters, search by
+member and the month picker."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from bonuses import services
+from bonuses.models import Payment
+from core.periods import add_months, current_period, format_month
+from tests.factories import enroll
+
+pytestmark = pytest.mark.django_db
+
+LIST = "admin:bonuses_payment_changelist"
+MONTH = date(2026, 3, 1)
+
+
+def shown(response) -> set[int]:
+    return {p.pk for p in response.context["cl"].result_list}
+
+
+def test_paid_edited_in_the_list_is_saved_through_the_service(admin_client, admin_user):
+    member = enroll()
+    payment = services.payment_mark_paid(member=member, period=MONTH, amount="12000")
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(payment.pk),
+        "_save": "Save",
+    }  # the checkbox left out: unticked
+    response = admin_client.post(reverse(LIST), data)
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    assert not payment.paid
+    assert payment.amount == Decimal("12000.00")
+    assert payment.recorded_by == admin_user
+    assert payment.history.latest().history_user == admin_user
+
+
+def test_filters_by_month_and_paid_and_searches_by_member(admin_client):
+    ann, bob = enroll(last_name="Абаева"), enroll(last_name="Бекова", phone="+77017770000")
+    march = services.payment_mark_paid(member=ann, period=MONTH)
+    april = services.payment_mark_paid(member=bob, period=add_months(MONTH, 1))
+    services.payment_mark_unpaid(member=bob, period=add_months(MONTH, 1))
+    url = reverse(LIST)
+    assert shown(admin_client.get(url, {"month": "2026-03"})) == {march.pk}
+    assert shown(admin_client.get(url, {"paid__exact": "0"})) == {april.pk}
+    assert shown(admin_client.get(url, {"q": "Бек"})) == {april.pk}
+    assert shown(admin_client.get(url, {"q": "+77017770000"})) == {april.pk}
+
+
+def test_add_form_records_a_payment_through_the_service(admin_client, admin_user):
+    member = enroll()
+    response = admin_client.post(
+        reverse("admin:bonuses_payment_add"),
+        {"member": member.pk, "period": "2026-03-01", "amount": "9000", "paid": "on", "note": ""},
+    )
+    assert response.status_code == 302
+    payment = Payment.objects.get(member=member)
+    assert payment.paid and payment.recorded_by == admin_user and payment.paid_on
+
+
+def test_month_picker_shows_everyones_status_for_the_month(admin_client):
+    paid, unpaid = enroll(last_name="А"), enroll(last_name="Б")
+    services.payment_mark_paid(member=paid, period=MONTH)
+    response = admin_client.get(reverse("admin:bonuses_payment_month"), {"month": "2026-03"})
+    assert response.status_code == 200
+    assert response.context["rows"] == [(paid, True), (unpaid, False)]
+    assert response.context["paid_count"] == 1
+    assert 'data-period="2026-03"' in response.content.decode()
+
+
+def test_month_picker_defaults_to_this_month_and_reports_a_bad_month(admin_client):
+    url = reverse("admin:bonuses_payment_month")
+    assert admin_client.get(url).context["month"] == format_month(current_period())
+    response = admin_client.get(url, {"month": "March"}, follow=True)
+    assert response.context["month"] == format_month(current_period())
+    assert "March" in response.content.decode()

@@ -1,0 +1,73 @@
+"""The member admin in a real browser: the one-click paid toggle persists, and a sponsor
+is changed through the autocomplete with its confirmation step."""
+
+import pytest
+
+from bonuses.models import Member, Payment
+from bonuses.services.demo import load_demo_club
+from core.periods import current_period
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def tall_screenshot(page, screenshot, name):
+    """The whole page in one tall viewport: sticky bars stay at the bottom instead of
+    floating over the middle of a stitched full-page capture."""
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": height})
+    screenshot(name, full_page=False)
+
+
+@pytest.fixture
+def club(db):
+    load_demo_club()
+
+
+def test_paid_toggle_on_the_member_list_persists_after_reload(club, admin_login, screenshot):
+    anna = Member.objects.get(user__username="anna")
+    was_paid = Payment.objects.filter(member=anna, period=current_period(), paid=True).exists()
+    page = admin_login()
+    page.goto(f"/admin/bonuses/member/?q={anna.last_name}")
+    button = page.locator(f'button.bd-paid-toggle[data-url$="/{anna.pk}/paid/"]')
+    assert button.get_attribute("aria-pressed") == ("true" if was_paid else "false")
+    button.click()
+    expected = "false" if was_paid else "true"
+    page.wait_for_selector(
+        f'button.bd-paid-toggle[data-url$="/{anna.pk}/paid/"][aria-pressed="{expected}"]'
+        ":not([aria-busy])"
+    )
+    payment = Payment.objects.filter(member=anna, period=current_period()).first()
+    assert bool(payment and payment.paid) is not was_paid
+    page.reload()
+    assert button.get_attribute("aria-pressed") == expected
+    page.goto("/admin/bonuses/member/")
+    tall_screenshot(page, screenshot, "admin-member-list")
+
+
+def test_sponsor_moved_through_the_autocomplete_after_confirming(club, admin_login, screenshot):
+    anna = Member.objects.get(user__username="anna")
+    target = (
+        Member.objects.exclude(pk=anna.pk)
+        .exclude(pk=anna.sponsor_id)
+        .exclude(path__startswith=anna.path)
+        .order_by("pk")
+        .first()
+    )
+    page = admin_login()
+    page.goto(f"/admin/bonuses/member/{anna.pk}/change/")
+    page.locator(".field-sponsor .select2-selection").first.click()
+    page.locator(".select2-search__field").fill(target.last_name)
+    page.locator(".select2-results__option", has_text=str(target)).first.click()
+    page.locator("button[name=_save]").click()
+    # The confirmation step: nothing moved yet, the size of the move is shown.
+    page.wait_for_selector("input[name=confirm_move][type=checkbox]")
+    anna.refresh_from_db()
+    assert anna.sponsor_id != target.pk
+    page.locator("input[name=confirm_move]").check()
+    page.locator("button[name=_save]").click()
+    page.wait_for_url("**/admin/bonuses/member/")
+    anna.refresh_from_db()
+    assert anna.sponsor_id == target.pk
+    assert Member.objects.get_parent(anna).pk == target.pk
+    page.goto(f"/admin/bonuses/member/{anna.pk}/change/")
+    tall_screenshot(page, screenshot, "admin-member-change")
