@@ -3,6 +3,7 @@ runs as a django-q2 task whose progress the page polls."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -97,14 +98,21 @@ def _start_close(request, text: str):
 def month_close_view(request):
     _check(request, VIEW_PERMISSION)
     if request.method == "POST":
+        _check(request, CLOSE_PERMISSION)
         if request.POST.get("confirm") != "yes":
             messages.error(request, _("Tick the confirmation to close the month."))
-            return redirect(f"{reverse('admin:month_close')}?confirm={request.POST.get('period')}")
+            query = urlencode({"confirm": request.POST.get("period", "")})
+            return redirect(f"{reverse('admin:month_close')}?{query}")
         return _start_close(request, request.POST.get("period", ""))
     preview = _preview(request, request.GET["preview"]) if "preview" in request.GET else None
     confirm = request.GET.get("confirm")
     if confirm:
         _check(request, CLOSE_PERMISSION)
+        try:
+            confirm = format_month(_closable_period(confirm))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            confirm = None
     context = {
         **admin.site.each_context(request),
         "title": _("Month close"),

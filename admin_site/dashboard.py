@@ -8,6 +8,7 @@ import json
 
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from bonuses.models import MonthClose, Payment
@@ -31,8 +32,6 @@ def _chart(labels, datasets) -> str:
 
 
 def _member_link(member_id: int, name: str) -> str:
-    from django.utils.html import format_html
-
     url = reverse("admin:bonuses_member_change", args=[member_id])
     return format_html('<a href="{}" class="text-primary-600">{}</a>', url, name)
 

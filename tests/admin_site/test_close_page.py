@@ -180,3 +180,13 @@ def test_progress_reads_queued_then_running_from_the_orm_broker(admin_client, cl
     mine.save()
     status = admin_client.get(reverse("admin:month_close_status", args=["mine"])).json()
     assert status["state"] == "running"
+
+
+def test_confirmation_is_only_offered_for_a_closable_month(admin_client, club):
+    for bad in ["2026-06", "junk"]:
+        response = admin_client.get(reverse(PAGE), {"confirm": bad})
+        assert response.status_code == 200
+        assert response.context["confirm_period"] is None
+        assert 'id="confirm-close"' not in response.content.decode()
+    response = admin_client.get(reverse(PAGE), {"confirm": "2026-05"})
+    assert response.context["confirm_period"] == "2026-05"
