@@ -25,6 +25,7 @@ from unfold.widgets import (
 from bonuses import services
 from bonuses.models import LedgerEntry, Member, Package
 from bonuses.selectors import member_balance
+from core.money import format_money
 from core.periods import current_period
 
 OPERATE_PERMISSION = "bonuses.add_ledgerentry"
@@ -172,7 +173,7 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
                     _("%(kind)s of %(amount)s recorded for %(member)s.")
                     % {
                         "kind": entry.get_kind_display(),
-                        "amount": entry.amount,
+                        "amount": format_money(abs(entry.amount)),
                         "member": entry.member,
                     },
                 )
