@@ -118,8 +118,8 @@ def _payments_table() -> dict:
         "rows": [
             [
                 _member_link(p.member_id, str(p.member)),
-                _month_label(p.period),
-                format_money(p.amount),
+                {"content": _month_label(p.period), "class": "whitespace-nowrap"},
+                {"content": format_money(p.amount), "class": "whitespace-nowrap"},
                 _("yes") if p.paid else _("no"),
                 str(p.recorded_by or "—"),
             ]
