@@ -281,3 +281,17 @@ def test_adding_a_version_from_the_add_form(admin_client, admin_user):
     assert list(new.packages.values_list("name", flat=True)) == ["Classic"]
     assert new.created_by == admin_user
     assert services.plan_for(date(2026, 8, 1)).effective_from == date(2018, 1, 1)
+
+
+def test_the_list_marks_the_version_in_force(admin_client):
+    current = services.plan_for(date(2026, 6, 1))
+    services.plan_create_version(
+        effective_from=date(2026, 8, 1),
+        monthly_price="16000",
+        rates=["0.1"],
+        referred_rate="0.05",
+        packages=[],
+    )
+    response = admin_client.get(reverse("admin:bonuses_plan_changelist"))
+    rows = {plan.pk: plan.in_force for plan in response.context["cl"].result_list}
+    assert rows == {current.pk: True, Plan.objects.get(effective_from=date(2026, 8, 1)).pk: False}
