@@ -25,6 +25,7 @@ from unfold.widgets import (
 from bonuses import services
 from bonuses.models import LedgerEntry, Member, Package
 from bonuses.selectors import member_balance
+from core.money import format_money
 from core.periods import current_period
 
 OPERATE_PERMISSION = "bonuses.add_ledgerentry"
@@ -158,7 +159,9 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
         if not request.user.has_perm(OPERATE_PERMISSION):
             raise PermissionDenied
         operation = OPERATIONS[kind]
-        form = operation.form(request.POST or None, initial={"member": request.GET.get("member")})
+        chosen = request.GET.get("member", "")
+        initial = {"member": int(chosen)} if chosen.isdigit() else {}
+        form = operation.form(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 entry = operation.run(form.cleaned_data, request.user)
@@ -170,7 +173,7 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
                     _("%(kind)s of %(amount)s recorded for %(member)s.")
                     % {
                         "kind": entry.get_kind_display(),
-                        "amount": entry.amount,
+                        "amount": format_money(abs(entry.amount)),
                         "member": entry.member,
                     },
                 )
