@@ -30,6 +30,14 @@ class Page:
 
 def pages(sample: Member) -> list[Page]:
     """The pages timed, one line each (sample: a member with followers, for searches)."""
+    head = Member.objects.filter(depth=1).order_by("-numchild").first()
+
+    def change(member):
+        return reverse("admin:bonuses_member_change", args=[member.pk])
+
+    def downline(member):
+        return reverse("admin:bonuses_member_downline", args=[member.pk])
+
     autocomplete = {"app_label": "bonuses", "model_name": "member", "field_name": "sponsor"}
     members = reverse("admin:bonuses_member_changelist")
     payments = reverse("admin:bonuses_payment_changelist")
@@ -40,19 +48,17 @@ def pages(sample: Member) -> list[Page]:
         Page("member list, search by phone", members, {"q": str(sample.phone)}),
         Page("member list, paid-this-month filter", members, {"paid": "yes"}),
         Page("member list, roots (largest downlines)", members, {"has_sponsor": "no"}),
+        Page("member list, the biggest downline's head", members, {"q": head.external_id}),
         Page(
             "autocomplete (surname prefix)",
             reverse("admin:autocomplete"),
             {**autocomplete, "term": sample.last_name[:4]},
         ),
-        Page(
-            "member change page",
-            reverse("admin:bonuses_member_change", args=[sample.pk]),
-            {},
-        ),
-        Page(
-            "member downline page", reverse("admin:bonuses_member_downline", args=[sample.pk]), {}
-        ),
+        Page("member change page", change(sample), {}),
+        Page("member change page, biggest downline", change(head), {}),
+        Page("member downline page", downline(sample), {}),
+        Page("member downline page, biggest downline", downline(head), {}),
+        Page("member lookup", reverse("admin:bonuses_member_lookup"), {"member": sample.pk}),
         Page("payments list", payments, {}),
         Page("payments list, month filter", payments, {"month": format_month(last_month)}),
         Page("payments month picker", reverse("admin:bonuses_payment_month"), {}),
@@ -104,5 +110,5 @@ class Command(BaseCommand):
             median = statistics.median(times)
             worst = max(worst, median)
             flag = "" if median <= TARGET_MS else f"  (over {TARGET_MS} ms)"
-            self.stdout.write(f"{page.name:<40} {median:7.0f} ms{flag}")
+            self.stdout.write(f"{page.name:<42} {median:7.0f} ms{flag}")
         self.stdout.write(f"slowest: {worst:.0f} ms (target {TARGET_MS} ms)")
