@@ -357,3 +357,15 @@ def test_downline_size_stops_counting_at_the_cap(admin_client, monkeypatch):
     response = changelist(admin_client)
     assert {m.pk: m.page_figures.downline for m in response.context["cl"].result_list}[top.pk] == 3
     assert "2+" in response.content.decode()
+
+
+def test_add_page_enrolls_under_the_chosen_sponsor(admin_client, admin_user):
+    sponsor = enroll()
+    data = change_data(Member(first_name="New", last_name="Member", joined_on=date(2026, 5, 1)))
+    data["sponsor"] = sponsor.pk
+    response = admin_client.post(reverse("admin:bonuses_member_add"), data)
+    assert response.status_code == 302
+    member = Member.objects.get(first_name="New")
+    assert member.sponsor_id == sponsor.pk
+    assert Member.objects.get_parent(member).pk == sponsor.pk
+    assert member.history.earliest().history_user == admin_user
