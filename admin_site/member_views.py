@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -125,12 +126,16 @@ def member_summary(member: Member) -> dict:
 
 
 def member_change_context(member: Member, user) -> dict:
+    """Lazy: a save that redirects never renders them, and a big downline's statement is
+    not free."""
     return {
-        **member_summary(member),
-        "ledger_entries": list(
-            LedgerEntry.objects.filter(member=member)
-            .select_related("created_by")
-            .order_by("-created_at", "-id")[:20]
+        "summary": SimpleLazyObject(lambda: member_summary(member)),
+        "ledger_entries": SimpleLazyObject(
+            lambda: list(
+                LedgerEntry.objects.filter(member=member)
+                .select_related("created_by")
+                .order_by("-created_at", "-id")[:20]
+            )
         ),
         "can_change_payments": can_change_payments(user),
         "can_view_ledger": user.has_perm("bonuses.view_ledgerentry"),

@@ -280,9 +280,10 @@ def test_change_page_shows_statement_balance_months_and_ledger(admin_client, adm
     services.ledger_adjust(member=member, amount="700", reason="gift", by=admin_user)
     response = admin_client.get(reverse("admin:bonuses_member_change", args=[member.pk]))
     assert response.status_code == 200
-    assert response.context["statement"].levels[0].earned == Decimal("1500.00")
-    assert response.context["balance"].closed == Decimal("700.00")
-    assert len(response.context["months"]) == 12
+    summary = response.context["summary"]
+    assert summary["statement"].levels[0].earned == Decimal("1500.00")
+    assert summary["balance"].closed == Decimal("700.00")
+    assert len(summary["months"]) == 12
     page = response.content.decode()
     assert 'id="member-months"' in page and "gift" in page
     assert page.count('class="bd-paid-toggle"') == 12
@@ -369,3 +370,11 @@ def test_add_page_enrolls_under_the_chosen_sponsor(admin_client, admin_user):
     assert member.sponsor_id == sponsor.pk
     assert Member.objects.get_parent(member).pk == sponsor.pk
     assert member.history.earliest().history_user == admin_user
+
+
+def test_saving_a_member_does_not_compute_the_statement(admin_client, monkeypatch):
+    from admin_site import member_views
+
+    member = enroll()
+    monkeypatch.setattr(member_views, "member_summary", lambda m: pytest.fail("computed"))
+    assert post_change(admin_client, member, first_name="Saved").status_code == 302
