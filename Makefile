@@ -84,6 +84,7 @@ bench: export DATABASE_URL := $(or $(DATABASE_URL),sqlite:///$(CURDIR)/bench.sql
 bench: $(VENV)/.dev
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py bench_close --members $(BENCH_MEMBERS)
+	$(PY) manage.py bench_admin
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal

@@ -16,6 +16,13 @@ from tests.factories import chain, enroll
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _mid_june(time_machine):
+    """ "This month" is June 2026 in the club's time zone, whatever the clock says."""
+    time_machine.move_to("2026-06-15 12:00:00+06:00")
+
+
 LIST = "admin:bonuses_member_changelist"
 
 

@@ -14,6 +14,13 @@ from tests.factories import enroll
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _mid_june(time_machine):
+    """ "This month" is June 2026 in the club's time zone, whatever the clock says."""
+    time_machine.move_to("2026-06-15 12:00:00+06:00")
+
+
 LIST = "admin:bonuses_payment_changelist"
 MONTH = date(2026, 3, 1)
 
