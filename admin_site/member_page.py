@@ -2,6 +2,7 @@
 downline size, paid this month and closed balance, in three queries whatever the tree."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection
@@ -15,6 +16,7 @@ from core.periods import current_period
 
 @dataclass(frozen=True)
 class RowFigures:
+    period: date
     downline: int
     paid: bool
     closed_balance: Decimal
@@ -74,11 +76,13 @@ def paid_ids(ids: list[int], period=None) -> set[int]:
 
 def page_figures(members: list[Member]) -> dict[int, RowFigures]:
     ids = [m.pk for m in members]
+    period = current_period()
     sizes = downline_sizes(members)
-    paid = paid_ids(ids)
+    paid = paid_ids(ids, period)
     balances = closed_balances(ids)
     return {
         pk: RowFigures(
+            period=period,
             downline=sizes.get(pk, 0),
             paid=pk in paid,
             closed_balance=balances.get(pk, Decimal("0.00")),
