@@ -88,3 +88,16 @@ def test_month_picker_defaults_to_this_month_and_reports_a_bad_month(admin_clien
     response = admin_client.get(url, {"month": "March"}, follow=True)
     assert response.context["month"] == format_month(current_period())
     assert "March" in response.content.decode()
+
+
+def test_month_picker_pages_without_counting_the_club(admin_client, monkeypatch):
+    from admin_site import payments
+
+    monkeypatch.setattr(payments, "MONTH_PAGE", 2)
+    members = [enroll(last_name=name) for name in ("А", "Б", "В")]
+    url = reverse("admin:bonuses_payment_month")
+    first = admin_client.get(url, {"month": "2026-03"})
+    assert [m for m, _paid in first.context["rows"]] == members[:2] and first.context["has_next"]
+    second = admin_client.get(url, {"month": "2026-03", "page": "2"})
+    assert [m for m, _paid in second.context["rows"]] == members[2:]
+    assert not second.context["has_next"]
