@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bonuses.models import Member
@@ -97,18 +98,24 @@ class Command(BaseCommand):
         sample = Member.objects.filter(numchild__gt=0, depth__gte=2).order_by("-pk").first()
         sample = sample or Member.objects.order_by("-pk").first()
         worst = 0.0
+        self.stdout.write(f"{'page':<42} {'median':>8} {'of it SQL':>10} {'queries':>8}")
         for page in pages(sample):
-            times = []
+            times, sql_times = [], []
             for attempt in range(repeat + 1):
-                started = time.perf_counter()
-                response = client.get(page.url, page.params)
-                elapsed = (time.perf_counter() - started) * 1000
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    response = client.get(page.url, page.params)
+                    elapsed = (time.perf_counter() - started) * 1000
                 if response.status_code != 200:
                     raise CommandError(f"{page.name}: HTTP {response.status_code}")
                 if attempt:  # the first is a warm-up
                     times.append(elapsed)
+                    sql_times.append(sum(float(q["time"]) for q in queries) * 1000)
             median = statistics.median(times)
             worst = max(worst, median)
             flag = "" if median <= TARGET_MS else f"  (over {TARGET_MS} ms)"
-            self.stdout.write(f"{page.name:<42} {median:7.0f} ms{flag}")
+            self.stdout.write(
+                f"{page.name:<42} {median:5.0f} ms {statistics.median(sql_times):7.0f} ms "
+                f"{len(queries):8d}{flag}"
+            )
         self.stdout.write(f"slowest: {worst:.0f} ms (target {TARGET_MS} ms)")
