@@ -127,7 +127,6 @@ class PaymentAdmin(SimpleHistoryAdmin, ModelAdmin):
             "month": format_month(period),
             "previous_month": format_month(add_months(period, -1)),
             "next_month": format_month(add_months(period, 1)),
-            "paid_count": Payment.objects.filter(period=period, paid=True).count(),
             "page_number": number,
             "has_next": has_next,
             "rows": [(m, m.pk in paid) for m in rows],

@@ -78,7 +78,6 @@ def test_month_picker_shows_everyones_status_for_the_month(admin_client):
     response = admin_client.get(reverse("admin:bonuses_payment_month"), {"month": "2026-03"})
     assert response.status_code == 200
     assert response.context["rows"] == [(paid, True), (unpaid, False)]
-    assert response.context["paid_count"] == 1
     assert 'data-period="2026-03"' in response.content.decode()
 
 
