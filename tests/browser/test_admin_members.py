@@ -97,3 +97,19 @@ def test_month_picker_toggle_persists(club, admin_login, screenshot):
     page.reload()
     assert page.locator("button.bd-paid-toggle").first.get_attribute("aria-pressed") == after
     tall_screenshot(page, screenshot, "admin-payment-month")
+
+
+def test_bulk_mark_paid_for_a_chosen_month(club, admin_login, screenshot):
+    page = admin_login()
+    page.goto("/admin/bonuses/member/?has_sponsor=no")
+    boxes = page.locator("input.action-select")
+    chosen = [int(boxes.nth(i).get_attribute("value")) for i in range(2)]
+    for i in range(2):
+        boxes.nth(i).check()
+    page.select_option("select[name=action]", "mark_paid")
+    page.fill("input[name=month]", "2025-03")
+    screenshot("admin-member-bulk-action", full_page=False)
+    page.locator("button[type=submit][name=index]").first.click()
+    page.wait_for_selector("text=2025-03: 2")
+    paid = Payment.objects.filter(period="2025-03-01", paid=True, member_id__in=chosen)
+    assert paid.count() == 2
