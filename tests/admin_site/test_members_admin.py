@@ -385,3 +385,21 @@ def test_saving_a_member_does_not_compute_the_statement(admin_client, monkeypatc
     member = enroll()
     monkeypatch.setattr(member_views, "member_summary", lambda m: pytest.fail("computed"))
     assert post_change(admin_client, member, first_name="Saved").status_code == 302
+
+
+def test_downline_page_pages_and_counts_only_level_one_past_the_cap(admin_client, monkeypatch):
+    from admin_site import member_views
+
+    monkeypatch.setattr(member_views, "DOWNLINE_CAP", 3)
+    monkeypatch.setattr(member_views, "DOWNLINE_PAGE", 2)
+    member = enroll()
+    first = [enroll(member) for _ in range(3)]
+    enroll(first[0])
+    url = reverse("admin:bonuses_member_downline", args=[member.pk])
+    response = admin_client.get(url)
+    assert response.context["levels"][:2] == [(1, 3), (2, None)]
+    assert [m.pk for m, _paid in response.context["rows"]] == [m.pk for m in first[:2]]
+    assert response.context["has_next"]
+    response = admin_client.get(url, {"page": 2})
+    assert [m.pk for m, _paid in response.context["rows"]] == [first[2].pk]
+    assert not response.context["has_next"]
