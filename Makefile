@@ -87,6 +87,7 @@ bench: $(VENV)/.dev
 	$(PY) manage.py bench_member_page
 	$(PY) manage.py bench_dashboard
 	$(PY) manage.py bench_bonuses_admin
+	$(PY) manage.py bench_admin
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal
