@@ -88,6 +88,7 @@ bench: $(VENV)/.dev
 	$(PY) manage.py bench_dashboard
 	$(PY) manage.py bench_bonuses_admin
 	$(PY) manage.py bench_admin
+	$(PY) manage.py bench_import  # last: it adds the members it imports
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal
