@@ -150,14 +150,16 @@ def member_overview(
     months: int = 12,
     with_balance: bool = True,
     this_month_rows: tuple | None = None,
+    versions: list[PlanTerms] | None = None,
 ) -> Overview:
     """Balance and the last `months` months together, for the member page.
 
     Both need the live earnings of every month not closed yet (the costly aggregation
     over the downline); this computes them once for both. `months=0` leaves the months
     out, `with_balance=False` the balance (then only the window's months are computed).
-    `this_month_rows`: Statement.rows of this month, when the caller has them."""
-    versions = all_plan_terms()
+    `this_month_rows`: Statement.rows of this month, `versions`: all_plan_terms(), when
+    the caller has them."""
+    versions = versions or all_plan_terms()
     this_month = current_period()
     since = add_months(this_month, -max(months - 1, 0))
     closed_periods = set(MonthClose.objects.values_list("period", flat=True))

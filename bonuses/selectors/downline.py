@@ -3,10 +3,9 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Subquery
 
 from bonuses.models import Member, Payment
-from bonuses.models.members import path_bounds
 from core.periods import current_period
 
 # A level of the tree is cut at this many members, so that a branch of thousands of
@@ -37,12 +36,14 @@ def downline_children(
     active flag for `period` (default this month): one query. Nodes at root's `levels`-th
     level show no children, since the plan does not reach below them."""
     period = period or current_period()
-    low, high = path_bounds(parent.path)
-    in_range = Q(path__gte=low) & (Q(path__lt=high) if high else Q())
     paid = Payment.objects.filter(member=OuterRef("pk"), period=period, paid=True)
     rows = list(
-        Member.objects.filter(in_range, depth=parent.depth + 1)
-        .annotate(active=Exists(paid))
+        # The sponsor is the tree parent (the services keep both in step); its index
+        # finds the children without walking the parent's whole downline range.
+        Member.objects.filter(sponsor_id=parent.pk)
+        # A scalar subquery rather than EXISTS: for EXISTS PostgreSQL may hash every
+        # payment of the month, which grows with the club instead of with the branch.
+        .annotate(active=Subquery(paid.values("paid")[:1]))
         .order_by("path")
         .values_list("pk", "path", "first_name", "last_name", "depth", "numchild", "active")[
             : BRANCH_LIMIT + 1
@@ -58,7 +59,7 @@ def downline_children(
                 path=path,
                 name=f"{first}{initial}",
                 level=level,
-                active=active,
+                active=bool(active),
                 children=numchild if level < levels else 0,
             )
         )

@@ -29,9 +29,12 @@ def member_page(*, member: Member) -> MemberPage:
     """This month's statement, the balance, the last 12 months and the first level of
     the downline: a fixed number of queries, whatever the size of the downline."""
     period = current_period()
-    terms = terms_in_force(all_plan_terms(), period)
-    statement = member_statement(member=member, period=period)
-    overview = member_overview(member=member, months=12, this_month_rows=statement.rows)
+    versions = all_plan_terms()
+    terms = terms_in_force(versions, period)
+    statement = member_statement(member=member, period=period, versions=versions)
+    overview = member_overview(
+        member=member, months=12, this_month_rows=statement.rows, versions=versions
+    )
     downline = downline_children(root=member, parent=member, levels=terms.levels, period=period)
     return MemberPage(
         statement=statement,

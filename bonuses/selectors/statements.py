@@ -129,11 +129,14 @@ def member_earnings_cents(
     return earned, referred
 
 
-def member_statement(*, member: Member, period: date | None = None) -> Statement:
+def member_statement(
+    *, member: Member, period: date | None = None, versions: list[PlanTerms] | None = None
+) -> Statement:
     """The member's statement for `period` (default: this month), computed live on the
-    tree as it stands. A fixed number of queries, whatever the size of the downline."""
+    tree as it stands. A fixed number of queries, whatever the size of the downline.
+    `versions`: all_plan_terms(), when the caller has already read them."""
     period = period_of(period) if period else current_period()
-    terms = terms_in_force(all_plan_terms(), period)
+    terms = terms_in_force(versions or all_plan_terms(), period)
     sponsor = Member.objects.filter(pk=member.sponsor_id).first() if member.sponsor_id else None
     payment = Payment.objects.filter(member=member, period=period).first()
     active = bool(payment and payment.paid)

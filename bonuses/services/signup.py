@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
@@ -103,12 +103,18 @@ def member_signup(
     user.last_name = profile.get("last_name", "")
     user.set_password(password)
     user.full_clean(exclude=["password"])
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # the same username signed up a moment ago
+        raise ValidationError({"username": _("This username is taken.")}) from exc
 
     existing = _imported_member(email, phone)
     if existing is None:
         return member_enroll(sponsor=sponsor, user=user, email=email, phone=phone, **profile)
-    filled = {k: v for k, v in profile.items() if v and not getattr(existing, k)}
+    # Staff's data stays; the sign-up only fills what they left blank.
+    given = {**profile, "email": email, "phone": phone}
+    filled = {k: v for k, v in given.items() if v and not getattr(existing, k)}
     member = member_update(member=existing, user=user, **filled)
     if sponsor is not None and member.sponsor_id is None:
         if sponsor_change_error(member, sponsor) is None:

@@ -66,3 +66,17 @@ def test_twenty_sign_ups_under_one_sponsor(on_postgres):
     sponsor.refresh_from_db()
     assert sponsor.numchild == 20
     assert Member.objects.find_problems() == ([], [], [], [], [])
+
+
+def test_two_sign_ups_with_one_username_give_one_login_and_a_clear_error(on_postgres):
+    def work(i):
+        services.member_signup(
+            username="dana", password="a-long-password-1", email=f"d{i}@example.test",
+            first_name="Dana",
+        )  # fmt: skip
+
+    errors = run_together(2, work)
+    assert len(errors) == 1
+    assert errors[0].message_dict == {"username": ["This username is taken."]}
+    assert get_user_model().objects.count() == 1
+    assert Member.objects.count() == 1

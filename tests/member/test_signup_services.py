@@ -50,6 +50,8 @@ def test_signup_links_by_phone_and_places_an_imported_root_under_the_link_sponso
     member = signup(sponsor, email="other@example.test")
     assert member.pk == imported.pk
     assert member.sponsor == sponsor
+    assert member.email == "other@example.test"  # filled in, as staff left it blank
+    assert member.first_name == imported.first_name  # staff's data stays
 
 
 def test_signup_refuses_a_member_who_already_has_a_login():

@@ -1,5 +1,6 @@
 """The member page in every state, its tree, naming a sponsor, and privacy."""
 
+import io
 import re
 
 import pytest
@@ -269,3 +270,14 @@ def test_query_count_is_the_same_for_10_and_10_000_followers(
     statement = member_statement(member=big)
     assert statement.followers > 1_000  # the rest of the 10 000 are below level 4
     assert f"Followers: <strong>{localize(statement.followers)}</strong>" in html(response)
+
+
+def test_demo_member_anna_sees_her_page(client):
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=io.StringIO())
+    response = client.post("/login/", {"username": "anna", "password": "anna"})
+    assert response.status_code == 302 and response.url == "/me/"
+    page = client.get("/me/")
+    assert page.status_code == 200
+    assert "Hello, " in html(page)

@@ -1,0 +1,144 @@
+"""The member's side in a real browser: referral sign-up, copy link, tree, language,
+phone layout. Screenshots go to docs/screenshots/member-*.png."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from bonuses import services
+from core.periods import add_months, current_period
+from tests.factories import enroll
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-long-password-1"
+
+
+@pytest.fixture
+def browser_context_args():
+    return {
+        "viewport": {"width": 1280, "height": 900},
+        "locale": "en-US",
+        "permissions": ["clipboard-read", "clipboard-write"],
+    }
+
+
+def club():
+    """A member (Dana) with a sponsor, a paid month and a three-level downline."""
+    this_month = current_period()
+    last_month = add_months(this_month, -1)
+    sponsor = enroll(first_name="Aigerim", last_name="Nurova")
+    member = enroll(sponsor, first_name="Dana", last_name="Seitova")
+    user = get_user_model().objects.create_user("dana", "dana@example.test", PASSWORD)
+    services.member_update(member=member, user=user)
+    names = ["Arman Ermekov", "Olga Kim", "Timur Li", "Madina Omarova", "Ivan Petrov"]
+    children = [enroll(member, first_name=n.split()[0], last_name=n.split()[1]) for n in names]
+    grandchildren = [
+        enroll(children[0], first_name=f"Friend{i}", last_name="Abenova") for i in range(3)
+    ]
+    enroll(grandchildren[0], first_name="Deep", last_name="Level")
+    for period in (last_month, this_month):
+        services.payment_mark_paid(member=member, period=period)
+        for m in children[:3] + grandchildren[:2]:
+            services.payment_mark_paid(member=m, period=period)
+    services.month_close(period=last_month)
+    return member
+
+
+def log_in(page, username="dana", password=PASSWORD):
+    page.goto("/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/me/")
+
+
+def test_referral_link_sign_up_lands_on_the_page_with_the_sponsor(page, screenshot):
+    sponsor = enroll(first_name="Aigerim", last_name="Nurova")
+    page.goto(f"/r/{sponsor.referral_code}/")
+    page.wait_for_url("**/signup/")
+    page.goto("/login/")  # look around first: the referral is remembered
+    page.goto("/signup/")
+    assert page.locator("#invited-by").inner_text() == "Invited by Aigerim N."
+    page.fill("input[name=username]", "dana")
+    page.fill("input[name=first_name]", "Dana")
+    page.fill("input[name=last_name]", "Seitova")
+    page.fill("input[name=email]", "dana@example.test")
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    page.fill("input[name=birth_date]", "1990-04-02")
+    page.fill("input[name=phone]", "+77011234567")
+    page.fill("input[name=address]", "Abay avenue 1, Almaty")
+    screenshot("member-signup")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/me/")
+    assert page.locator("#sponsor-name").inner_text() == "Aigerim N."
+    assert "Hello, Dana" in page.locator("h1").inner_text()
+
+
+def test_copy_link_expand_tree_and_switch_language(page, screenshot):
+    member = club()
+    log_in(page)
+    link = page.locator("#referral-link").inner_text()
+    assert link.endswith(f"/r/{member.referral_code}/")
+    page.click("#copy-link")
+    page.wait_for_selector("#copy-feedback:has-text('Copied!')")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+
+    tree = page.locator("#tree")
+    assert tree.locator("text=Friend0 A.").count() == 0
+    tree.locator("li:has-text('Arman E.') > button.toggle").click()
+    page.wait_for_selector("#tree >> text=Friend0 A.")
+    # Friend0 is the only follower of Arman's with followers of their own.
+    tree.locator("button.toggle[aria-expanded=false]").click()
+    page.wait_for_selector("#tree >> text=Deep L.")
+    screenshot("member-page-desktop")
+
+    page.click("button.lang[value=ru]")
+    page.wait_for_selector("html[lang=ru]")
+    assert page.locator("button.lang[value=ru]").get_attribute("aria-pressed") == "true"
+    month_name = page.locator("#months tbody tr td").first.inner_text()
+    assert month_name.split()[0] in {
+        "Январь", "Февраль", "Март", "Апрель", "Май", "Июнь", "Июль", "Август",
+        "Сентябрь", "Октябрь", "Ноябрь", "Декабрь",
+    }  # fmt: skip
+    assert page.locator("#total").inner_text().endswith("\xa0₸")
+    page.click("button.lang[value=en]")
+    page.wait_for_selector("html[lang=en]")
+
+
+def test_phone_viewport_has_no_horizontal_scroll(browser, live_server):
+    club()
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+    )
+    page = context.new_page()
+    try:
+        log_in(page)
+        page.locator("#tree li:has-text('Arman E.') > button.toggle").click()
+        page.wait_for_selector("#tree >> text=Friend0 A.")
+        for path in ("/me/", "/signup/", "/login/", "/r/unknown-code/", "/password-reset/"):
+            page.goto(path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= page.evaluate("window.innerWidth"), path
+        page.goto("/me/")
+        # Tables scroll inside their card when they must; on a phone none has to.
+        overflowing = page.evaluate(
+            "[...document.querySelectorAll('.table-wrap')]"
+            ".filter(e => e.scrollWidth > e.clientWidth).length"
+        )
+        assert overflowing == 0
+        page.screenshot(path=str(_shots() / "member-page-phone.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def _shots():
+    from tests.browser.conftest import SCREENSHOTS
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
