@@ -67,7 +67,8 @@ def ledger_search_members(term: str) -> list[int] | None:
     surname = term[:1].upper() + term[1:]
     upper = surname[:-1] + chr(ord(surname[-1]) + 1)
     match |= Q(last_name__gte=surname, last_name__lt=upper, last_name__startswith=surname)
-    return list(Member.objects.filter(match).values_list("pk", flat=True)[:SEARCH_MEMBERS])
+    members = Member.objects.filter(match).order_by()  # unordered: stop at the limit
+    return list(members.values_list("pk", flat=True)[:SEARCH_MEMBERS])
 
 
 class PeriodFilter(admin.SimpleListFilter):
