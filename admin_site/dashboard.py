@@ -25,6 +25,8 @@ def _month_label(period) -> str:
 
 
 def _chart(labels, datasets) -> str:
+    # Unfold's defaults draw hairline bars; twelve months have room for wider ones.
+    datasets = [{"maxBarThickness": 16, **dataset} for dataset in datasets]
     return json.dumps({"labels": labels, "datasets": datasets})
 
 
@@ -131,6 +133,10 @@ def dashboard_callback(request, context):
     from django_q.models import Schedule
 
     figures = dashboard_figures()
+    context["latest_payments"] = _payments_table()
+    if figures is None:  # a large club's first view: the refresh task is on its way
+        context["figures_pending"] = True
+        return context
     last_close = MonthClose.objects.select_related("closed_by").order_by("-period").first()
     next_close = (
         Schedule.objects.filter(name=MONTH_CLOSE_SCHEDULE)
@@ -172,7 +178,6 @@ def dashboard_callback(request, context):
                 ],
             ),
             "top_earners": _top_table(figures),
-            "latest_payments": _payments_table(),
             "figures": figures,
         }
     )

@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import ChoicesDropdownFilter
+from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
+from unfold.paginator import InfinitePaginator
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
     UnfoldAdminSelectWidget,
@@ -52,6 +53,22 @@ class LedgerEntryResource(resources.ModelResource):
         return str(entry.member)
 
 
+SEARCH_MEMBERS = 500  # a surname prefix as short as one letter stops here
+
+
+def ledger_search_members(term: str) -> list[int] | None:
+    from django.db.models import Q
+
+    term = (term or "").strip()
+    if not term:
+        return None
+    match = Q(email=term.lower()) | Q(external_id=term) | Q(phone=term)
+    surname = term[:1].upper() + term[1:]
+    upper = surname[:-1] + chr(ord(surname[-1]) + 1)
+    match |= Q(last_name__gte=surname, last_name__lt=upper, last_name__startswith=surname)
+    return list(Member.objects.filter(match).values_list("pk", flat=True)[:SEARCH_MEMBERS])
+
+
 class PeriodFilter(admin.SimpleListFilter):
     """Months as a short dropdown of the last two years, not a scan of the ledger for its
     distinct periods (millions of rows after a few closes)."""
@@ -76,13 +93,31 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
     resource_classes = [LedgerEntryResource]
     export_form_class = ExportForm
     list_display = ["created_at", "member", "kind", "period", "amount", "reason", "created_by"]
-    list_filter = [("kind", ChoicesDropdownFilter), PeriodFilter]
+    list_filter = [
+        ("member", AutocompleteSelectFilter),
+        ("kind", ChoicesDropdownFilter),
+        PeriodFilter,
+    ]
     list_filter_submit = True
     list_select_related = ["member", "created_by"]
-    search_fields = ["member__last_name", "member__first_name", "member__email", "member__phone"]
+    search_fields = ["member__last_name"]  # see get_search_results
+    search_help_text = _("Surname (its beginning), email, phone or club member number.")
     autocomplete_fields = ["member"]
+    # Newest first by id: a close writes a million entries with one timestamp, so
+    # ordering by created_at would sort them all; and no count of millions of rows.
+    ordering = ["-id"]
+    paginator = InfinitePaginator
     list_per_page = 50
     show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        """The entries of the members the term names, found by index (a surname prefix
+        or an exact email, phone or number), instead of a join scanned with icontains."""
+        members = ledger_search_members(search_term)
+        if members is None:
+            return queryset, False
+        return queryset.filter(member_id__in=members), False
+
     readonly_fields = [
         "member",
         "kind",
@@ -94,6 +129,9 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
         "created_by",
         "created_at",
     ]
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
 
     def has_add_permission(self, request):
         return False  # movements are made by closes and the three pages below

@@ -14,7 +14,8 @@ from bonuses.models import MonthClose, Package, Plan, PlanLevel
 from core.periods import add_months, current_period, period_of
 
 NEW_VERSION_HELP = _(
-    "Saving creates a NEW plan version in force from this month (next month by default); "
+    "Saving creates a NEW plan version in force from the month in “Effective from” (next "
+    "month by default); "
     "this version stays as it is for the months before, so closed months keep the rates "
     "they were paid with."
 )
@@ -34,7 +35,9 @@ class PlanForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["effective_from"].help_text = NEW_VERSION_HELP
+        self.fields["effective_from"].help_text = _(
+            "The first month of the new version (the 1st of the month)."
+        )
         if not self.is_bound:
             self.initial["effective_from"] = add_months(current_period(), 1)
 
@@ -135,6 +138,12 @@ class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
         obj = form.instance
         obj.pk, obj.effective_from, obj.created_by = plan.pk, plan.effective_from, plan.created_by
         obj.created_at = plan.created_at
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inlines are never saved as such: the log names the version that was made.
+        return _("Created the plan version from %(month)s.") % {
+            "month": f"{form.cleaned_data['effective_from']:%Y-%m}"
+        }
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         plan = self.get_object(request, object_id)

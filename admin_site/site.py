@@ -32,6 +32,8 @@ def environment_callback(request):
     """The badge in the header: which database this admin reads and writes."""
     database = settings.DATABASES["default"]
     name = str(database.get("NAME", "")).rsplit("/", 1)[-1]
+    if name.startswith("file:"):  # SQLite in memory (tests)
+        name = _("in memory")
     if "postgresql" in database["ENGINE"]:
         return [_("PostgreSQL · %(name)s") % {"name": name}, "success"]
     return [_("SQLite · %(name)s") % {"name": name}, "info" if settings.DEBUG else "warning"]

@@ -1,1 +1,25 @@
-urlpatterns: list = []
+from django.urls import path
+from django.views.generic import RedirectView
+
+from .views import auth, me, referral, signup
+
+app_name = "bonuses"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="bonuses:me"), name="home"),
+    path("r/<str:code>/", referral.referral, name="referral"),
+    path("signup/", signup.signup, name="signup"),
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("password-reset/", auth.password_reset, name="password_reset"),
+    path("password-reset/sent/", auth.password_reset_done, name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", auth.password_reset_complete, name="password_reset_complete"),
+    path("me/", me.me, name="me"),
+    path("me/tree/<str:key>/", me.tree, name="tree"),
+    path("me/sponsor/", me.name_sponsor, name="name_sponsor"),
+]

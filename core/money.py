@@ -3,7 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.utils.formats import number_format
+from django.utils.formats import get_format
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -17,8 +17,14 @@ def money(value) -> Decimal:
 
 
 def format_money(value, *, sign: bool = True) -> str:
-    """`150 000 ₸` in the active locale's grouping; cents only when there are some."""
+    """`150 000 ₸`: thousands grouped by a no-break space in every language (the club
+    writes tenge this way in English too), the locale's decimal mark, cents only when
+    there are some."""
     amount = money(value)
     places = 0 if amount == amount.to_integral_value() else 2
-    text = number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
+    text = f"{amount:,.{places}f}"
+    whole, _, cents = text.partition(".")
+    text = whole.replace(",", "\N{NO-BREAK SPACE}")
+    if cents:
+        text += get_format("DECIMAL_SEPARATOR") + cents
     return f"{text}\N{NO-BREAK SPACE}{settings.CURRENCY_SIGN}" if sign else text

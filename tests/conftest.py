@@ -1,5 +1,6 @@
 import pytest
 from django.db import connection
+from django.utils import translation
 
 
 @pytest.fixture
@@ -11,3 +12,12 @@ def admin_user(db, django_user_model):
 def on_postgres(db):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency is proved on PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """A request in Russian leaves its language active in the thread afterwards; every
+    test starts from the English source strings again."""
+    translation.activate("en")
+    yield
+    translation.activate("en")

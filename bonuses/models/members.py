@@ -11,8 +11,12 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager
 
 
 def new_referral_code() -> str:
-    """11 URL-safe characters from the OS's CSPRNG: ~64 bits, not guessable."""
-    return secrets.token_urlsafe(8)
+    """11 URL-safe characters from the OS's CSPRNG: ~64 bits, not guessable.
+
+    Never starting with "-", which `manage.py statement CODE` would read as an option."""
+    while (code := secrets.token_urlsafe(8)).startswith("-"):
+        pass
+    return code
 
 
 class MemberManager(MP_NodeManager):

@@ -1,17 +1,34 @@
 """Reads that feed pages and commands, each in a fixed number of queries."""
 
-from .balances import Balance, MonthLine, PackageProgress, member_balance, member_months
+from .balances import (
+    Balance,
+    MonthLine,
+    Overview,
+    PackageProgress,
+    member_balance,
+    member_months,
+    member_overview,
+)
+from .downline import Branch, DownlineNode, downline_children
+from .member_page import MemberPage, member_page
 from .statements import LevelLine, Statement, member_find, member_statement, statement_json
 
 __all__ = [
     "Balance",
     "LevelLine",
+    "Branch",
+    "DownlineNode",
+    "MemberPage",
     "MonthLine",
+    "Overview",
     "PackageProgress",
     "Statement",
+    "downline_children",
     "member_balance",
     "member_find",
     "member_months",
+    "member_page",
+    "member_overview",
     "member_statement",
     "statement_json",
 ]

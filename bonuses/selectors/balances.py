@@ -82,13 +82,18 @@ def _live_earnings(
     versions: list[PlanTerms],
     own: dict[date, int | None],
     periods: list[date],
+    known: dict[date, tuple] | None = None,
 ) -> dict[date, Decimal]:
-    """Live earnings per period (levels + referred) for the given periods."""
+    """Live earnings per period (levels + referred) for the given periods. `known`: the
+    downline's (level, cents or None, count) rows of some periods, already read."""
+    known = {p: rows for p, rows in (known or {}).items() if p in periods}
     max_levels = max(t.levels for t in versions)
-    rows = downline_paid_by_period(member, max_levels, periods)
+    rows = downline_paid_by_period(member, max_levels, [p for p in periods if p not in known])
     by_period: dict[date, list] = defaultdict(list)
     for period, level, cents, count in rows:
         by_period[period].append((level, cents, count))
+    for period, period_rows in known.items():
+        by_period[period] = [row for row in period_rows if row[1] is not None]
     result = {}
     for period in set(by_period) | {p for p, c in own.items() if c is not None}:
         terms = terms_in_force(versions, period)
@@ -133,46 +138,68 @@ def package_progress(terms: PlanTerms, total: Decimal) -> tuple[PackageProgress 
     return None, terms.packages[-1][0]
 
 
+@dataclass(frozen=True)
+class Overview:
+    balance: Balance | None
+    months: list[MonthLine]
+
+
+def member_overview(
+    *,
+    member: Member,
+    months: int = 12,
+    with_balance: bool = True,
+    this_month_rows: tuple | None = None,
+) -> Overview:
+    """Balance and the last `months` months together, for the member page.
+
+    Both need the live earnings of every month not closed yet (the costly aggregation
+    over the downline); this computes them once for both. `months=0` leaves the months
+    out, `with_balance=False` the balance (then only the window's months are computed).
+    `this_month_rows`: Statement.rows of this month, when the caller has them."""
+    versions = all_plan_terms()
+    this_month = current_period()
+    since = add_months(this_month, -max(months - 1, 0))
+    closed_periods = set(MonthClose.objects.values_list("period", flat=True))
+    start = since
+    if with_balance:
+        start = Payment.objects.aggregate(first=Min("period"))["first"] or this_month
+    unclosed = [p for p in months_between(start, this_month) if p not in closed_periods]
+    own = _own_payments(member, min(start, since), this_month)
+    known = {this_month: this_month_rows} if this_month_rows is not None else None
+    live = _live_earnings(member, versions, {p: own.get(p) for p in unclosed}, unclosed, known)
+
+    balance = None
+    if with_balance:
+        closed = ledger_balance(member.pk)
+        pending = sum(live.values(), ZERO)
+        total = closed + pending
+        next_package, top = package_progress(terms_in_force(versions, this_month), total)
+        balance = Balance(
+            closed=closed, pending=pending, total=total, next_package=next_package, top_package=top
+        )
+
+    ledger = _ledger_earnings_by_period(member.pk, since) if months else {}
+    lines = []
+    for i in range(months):
+        period = add_months(since, i)
+        is_closed = period in closed_periods
+        earned = ledger.get(period, ZERO) if is_closed else live.get(period, ZERO)
+        lines.append(
+            MonthLine(
+                period=period, active=own.get(period) is not None, earned=earned, closed=is_closed
+            )
+        )
+    return Overview(balance=balance, months=lines)
+
+
 def member_balance(*, member: Member) -> Balance:
     """Closed (ledger) balance, pending (live earnings of every month not closed yet, this
     one included) and total, with progress to the next package on the total."""
-    versions = all_plan_terms()
-    this_month = current_period()
-    closed_periods = set(MonthClose.objects.values_list("period", flat=True))
-    first = Payment.objects.aggregate(first=Min("period"))["first"] or this_month
-    unclosed = [p for p in months_between(first, this_month) if p not in closed_periods]
-    own = {p: c for p, c in _own_payments(member, first, this_month).items() if p in unclosed}
-    live = _live_earnings(member, versions, own, unclosed)
-    closed = ledger_balance(member.pk)
-    pending = sum(live.values(), ZERO)
-    total = closed + pending
-    next_package, top = package_progress(terms_in_force(versions, this_month), total)
-    return Balance(
-        closed=closed, pending=pending, total=total, next_package=next_package, top_package=top
-    )
+    return member_overview(member=member, months=0).balance
 
 
 def member_months(*, member: Member, months: int = 12) -> list[MonthLine]:
     """The last `months` months, oldest first, this month last: active or not and what the
     member earned (ledger for closed months, corrections included; live otherwise)."""
-    this_month = current_period()
-    since = add_months(this_month, -(months - 1))
-    versions = all_plan_terms()
-    closed_periods = set(
-        MonthClose.objects.filter(period__gte=since).values_list("period", flat=True)
-    )
-    own = _own_payments(member, since, this_month)
-    ledger = _ledger_earnings_by_period(member.pk, since)
-    unclosed = [p for p in months_between(since, this_month) if p not in closed_periods]
-    live = _live_earnings(member, versions, {p: own.get(p) for p in unclosed}, unclosed)
-    lines = []
-    for i in range(months):
-        period = add_months(since, i)
-        closed = period in closed_periods
-        earned = ledger.get(period, ZERO) if closed else live.get(period, ZERO)
-        lines.append(
-            MonthLine(
-                period=period, active=own.get(period) is not None, earned=earned, closed=closed
-            )
-        )
-    return lines
+    return member_overview(member=member, months=months, with_balance=False).months

@@ -1,12 +1,11 @@
 """Club-wide figures for the admin dashboard, each set-based in SQL.
 
 A page must not walk a million members, so the dashboard reads these from the shared
-cache (`dashboard_figures`) and a django-q2 task refreshes them in the background; only
-the very first view after a flush computes them inline.
+cache (`dashboard_figures`) and a django-q2 task refreshes them in the background.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -27,7 +26,8 @@ CHART_MONTHS = 12
 CACHE_KEY = "dashboard:club-figures:v1"
 REFRESH_LOCK_KEY = "dashboard:club-figures:refreshing"
 FRESH_SECONDS = 5 * 60  # older figures are shown, and a refresh is queued
-KEEP_SECONDS = 24 * 60 * 60
+KEEP_SECONDS = 7 * 24 * 60 * 60  # stale figures beat none while a refresh runs
+INLINE_LIMIT = 20_000  # members: past this, computing inline costs a page ~1 s
 REFRESH_LOCK_SECONDS = 10 * 60
 
 
@@ -113,16 +113,17 @@ def _outstanding() -> Decimal:
     return cents_to_money(cents or 0)
 
 
-def top_earners_this_month(limit: int = 10) -> list[tuple[int, str, Decimal]]:
-    """The current month's top earners so far: the close's own dry-run computation (one
-    streamed pass over the club), so it is only run by the refresh task."""
-    from bonuses.services.close import TOP_EARNERS, _result, compute_period
+def exact_current_month() -> tuple[list[tuple[int, str, Decimal]], Decimal]:
+    """The current month's top earners so far and its exact total (the active-earner rule
+    applied): the close's own dry-run computation, one streamed pass over the club, so
+    only the refresh task runs it."""
+    from bonuses.services.close import _result, compute_period
     from bonuses.services.plans import plan_terms
 
     period = current_period()
     figures = compute_period(period, plan_terms(period))
     result = _result(period, figures, dry_run=True, started=0.0)
-    return [(t.member_id, t.name, t.amount) for t in result.top_earners[: min(limit, TOP_EARNERS)]]
+    return [(t.member_id, t.name, t.amount) for t in result.top_earners], result.total
 
 
 def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
@@ -150,7 +151,10 @@ def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
         .order_by()
     )
     new_members = {_as_date(m): n for m, n in joined}
-    live = live_bonuses_by_period(open_periods)
+    # With the exact pass below, the current month's grouped estimate is not needed.
+    live = live_bonuses_by_period(
+        [p for p in open_periods if not (with_top_earners and p == period)]
+    )
     months = []
     for p in window:
         if p in closes:
@@ -175,6 +179,11 @@ def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
                 )
             )
     accrued, estimate = live.get(period, (ZERO, False))
+    top_earners = None
+    if with_top_earners:
+        top_earners, accrued = exact_current_month()
+        estimate = False
+        months[-1] = replace(months[-1], bonuses=accrued)
     return ClubFigures(
         computed_at=timezone.now(),
         period=period,
@@ -186,7 +195,7 @@ def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
         accrued_is_estimate=estimate,
         outstanding=_outstanding(),
         months=months,
-        top_earners=top_earners_this_month() if with_top_earners else None,
+        top_earners=top_earners,
     )
 
 
@@ -200,9 +209,11 @@ def refresh_dashboard_figures() -> str:
     return f"{figures.members} members, {figures.accrued_this_month} accrued"
 
 
-def dashboard_figures() -> ClubFigures:
-    """The cached figures; queues a background refresh when they are stale or missing,
-    and computes the light ones inline only when nothing is cached at all."""
+def dashboard_figures() -> ClubFigures | None:
+    """The cached figures; queues a background refresh when they are stale or missing.
+    With nothing cached, a small club's figures are computed inline; a large club's page
+    says they are being computed rather than keep staff waiting for seconds.
+    """
     figures = cache.get(CACHE_KEY)
     if figures is not None and figures.period != current_period():
         figures = None  # a new month began: last month's figures say nothing about it
@@ -213,7 +224,7 @@ def dashboard_figures() -> ClubFigures:
 
         async_task("bonuses.tasks.refresh_dashboard", task_name="Refresh dashboard figures")
         figures = cache.get(CACHE_KEY) or figures  # django-q2 in sync mode ran it already
-    if figures is None:
+    if figures is None and Member.objects.count() <= INLINE_LIMIT:
         figures = club_figures()
         cache.set(CACHE_KEY, figures, FRESH_SECONDS)
     return figures

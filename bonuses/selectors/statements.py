@@ -7,7 +7,7 @@ per payment amount (each payment's share is rounded on its own, as in the close)
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -40,6 +40,9 @@ class Statement:
     month_total: Decimal
     followers: int
     active_followers: int
+    # (level, amount in cents or None when unpaid, count): what the figures came from,
+    # kept so the member page need not aggregate this month's downline a second time.
+    rows: tuple = field(default=(), repr=False, compare=False)
 
 
 def cents_to_money(cents) -> Decimal:
@@ -166,6 +169,7 @@ def member_statement(*, member: Member, period: date | None = None) -> Statement
         month_total=sum((line.earned for line in lines), ZERO) + referred_bonus,
         followers=sum(line.followers for line in lines),
         active_followers=sum(line.active for line in lines),
+        rows=tuple(rows),
     )
 
 

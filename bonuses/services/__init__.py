@@ -14,6 +14,7 @@ from .members import (
 )
 from .payments import payment_mark_paid, payment_mark_unpaid, payment_set, payments_set_batch
 from .plans import plan_change_error, plan_create_version, plan_for
+from .signup import member_name_sponsor, member_signup
 
 __all__ = [
     "CloseResult",
@@ -23,7 +24,9 @@ __all__ = [
     "ledger_payout",
     "member_change_sponsor",
     "member_enroll",
+    "member_name_sponsor",
     "member_remove_sponsor",
+    "member_signup",
     "member_update",
     "month_close",
     "package_claim",

@@ -2,7 +2,6 @@
 
 import json
 import random
-import secrets
 from array import array
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from bonuses.models import Member, Payment
+from bonuses.models.members import new_referral_code
 from core.bulk import insert_rows, refresh_planner_stats, reset_sequences
 from core.periods import add_months, current_period
 
@@ -111,7 +111,7 @@ def seed_club(*, members: int, months: int = 6, seed: int | None = None) -> Seed
                 "",
                 f"S{mid}",
                 ops.adapt_datefield_value(joined[i]),
-                secrets.token_urlsafe(8),
+                new_referral_code(),
                 now,
                 now,
             )

@@ -113,3 +113,11 @@ def test_change_sponsor_is_recorded_in_history(django_user_model):
     services.member_change_sponsor(member=child, sponsor=b, by=staff)
     latest = Member.history.filter(id=child.pk).latest("history_date")
     assert latest.sponsor_id == b.pk and latest.history_user == staff
+
+
+def test_referral_codes_never_read_as_a_command_line_option():
+    from bonuses.models.members import new_referral_code
+
+    codes = {new_referral_code() for _ in range(5000)}
+    assert len(codes) == 5000
+    assert not any(code.startswith("-") for code in codes)

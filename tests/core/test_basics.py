@@ -16,11 +16,15 @@ def test_money_rounds_half_up_and_refuses_floats():
         money(0.1)
 
 
-def test_format_money_groups_thousands():
+def test_format_money_groups_thousands_with_a_space_in_every_language():
     with translation.override("ru"):
         assert format_money(Decimal("150000")) == "150\xa0000\xa0₸"
+        assert format_money(Decimal("1500.5")) == "1\xa0500,50\xa0₸"
     with translation.override("en"):
-        assert format_money(Decimal("1500.5")) == "1,500.50\xa0₸"
+        assert format_money(Decimal("150000")) == "150\xa0000\xa0₸"
+        assert format_money(Decimal("1500.5")) == "1\xa0500.50\xa0₸"
+        assert format_money(Decimal("-4050"), sign=False) == "-4\xa0050"
+        assert format_money(Decimal("999")) == "999\xa0₸"
 
 
 @time_machine.travel("2026-11-30 20:30:00+00:00")

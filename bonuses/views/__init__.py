@@ -1,0 +1,1 @@
+"""Member-facing pages: thin views over bonuses.services and bonuses.selectors."""

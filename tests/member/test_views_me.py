@@ -1,0 +1,271 @@
+"""The member page in every state, its tree, naming a sponsor, and privacy."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils.formats import localize
+
+from bonuses import services
+from bonuses.selectors import member_statement
+from bonuses.services.demo_downline import seed_downline
+from bonuses.views.me import branch_key
+from tests.bonuses.engine_helpers import APRIL, JUNE, MAY, pay
+from tests.factories import chain, enroll
+
+pytestmark = pytest.mark.django_db
+
+
+def html(response) -> str:
+    return response.content.decode().replace("\xa0", " ")
+
+
+def text_of(response, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}"[^>]*>([^<]*)<', response.content.decode())
+    assert match, f"no #{element_id} on the page"
+    return match.group(1).replace("\xa0", " ").strip()
+
+
+def test_page_needs_a_login(client):
+    response = client.get("/me/")
+    assert response.status_code == 302 and response.url == "/login/?next=/me/"
+
+
+def test_a_login_without_a_member_gets_a_plain_page(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/me/")
+    assert response.status_code == 403
+    assert "has no member page" in html(response)
+
+
+def test_paid_member_with_sponsor_and_downline(member_client):
+    sponsor = enroll(first_name="Aigerim", last_name="Nurova")
+    member = enroll(sponsor)
+    followers = [enroll(member) for _ in range(3)]
+    pay(member, JUNE)
+    pay(followers[0], JUNE)
+    pay(followers[1], JUNE, amount="20000")
+    response = member_client(member).get("/me/")
+    page = html(response)
+    assert "Paid for June 2026" in page
+    assert text_of(response, "sponsor-name") == "Aigerim N."
+    assert text_of(response, "referred-bonus") == "750 ₸"
+    assert text_of(response, "month-total") == "4 250 ₸"  # 1 500 + 2 000 + 750
+    assert text_of(response, "pending") == "4 250 ₸"
+    assert text_of(response, "previous-balance") == "0 ₸"
+    assert f"/r/{member.referral_code}/" in page
+    for share in ("wa.me", "t.me/share", "vk.com/share", "facebook.com/sharer"):
+        assert share in page
+    assert "Followers: <strong>3</strong>, active this month: <strong>2</strong>" in page
+
+
+def test_no_sponsor_offers_to_name_one(member_client):
+    response = member_client(enroll()).get("/me/")
+    page = html(response)
+    assert "No sponsor yet" in page
+    assert reverse("bonuses:name_sponsor") in page
+    assert 'id="sponsor-name"' not in page
+
+
+def test_no_downline_says_so(member_client):
+    response = member_client(enroll()).get("/me/")
+    assert "Nobody has joined through your link yet" in html(response)
+
+
+def test_unpaid_month_shows_a_friendly_note(member_client):
+    member = enroll(enroll())
+    pay(enroll(member), JUNE)
+    response = member_client(member).get("/me/")
+    page = html(response)
+    assert "June 2026 is not paid yet. Bonuses from your downline still count." in page
+    assert text_of(response, "month-total") == "1 500 ₸"
+
+
+def test_closed_and_unclosed_months_add_up(member_client):
+    member = enroll()
+    follower = enroll(member)
+    for period in (APRIL, MAY, JUNE):
+        pay(follower, period)
+    services.month_close(period=APRIL)
+    response = member_client(member).get("/me/")
+    assert text_of(response, "previous-balance") == "1 500 ₸"
+    assert text_of(response, "pending") == "3 000 ₸"
+    assert text_of(response, "total") == "4 500 ₸"
+    assert "1 500 ₸ of it for this month" in html(response)
+
+
+def test_package_progress(member_client, admin_user):
+    member = enroll()
+    services.ledger_adjust(member=member, amount="140000", reason="opening", by=admin_user)
+    response = member_client(member).get("/me/")
+    page = html(response)
+    assert "Next package: <strong>Classic</strong> at 150 000 ₸" in page
+    assert text_of(response, "remaining") == "10 000 ₸ to go (93%)"
+    assert 'aria-valuenow="93"' in page
+
+
+def test_top_package_reached(member_client, admin_user):
+    member = enroll()
+    services.ledger_adjust(member=member, amount="2500000", reason="legacy", by=admin_user)
+    response = member_client(member).get("/me/")
+    assert text_of(response, "top-package") == "Top package reached: Brilliant"
+    assert 'id="remaining"' not in html(response)
+
+
+def test_amounts_and_months_in_russian(member_client):
+    member = enroll()
+    pay(member, JUNE)
+    client = member_client(member)
+    client.post("/i18n/setlang/", {"language": "ru", "next": "/me/"})
+    page = client.get("/me/").content.decode()
+    assert '<html lang="ru">' in page
+    assert "Июнь 2026" in page
+    assert "150\xa0000\xa0₸" in page
+
+
+def test_twelve_months_table(member_client):
+    member = enroll()
+    pay(member, MAY)
+    page = html(member_client(member).get("/me/"))
+    rows = re.findall(r"<tr><td>(\w+ \d{4})</td><td>([^<]*)</td>", page)
+    assert len(rows) == 12
+    assert rows[0] == ("June 2026", "—")
+    assert rows[1] == ("May 2026", "yes")
+    assert rows[-1][0] == "July 2025"
+
+
+def test_yandex_metrika_only_when_configured(member_client, settings):
+    member = enroll()
+    client = member_client(member)
+    page = html(client.get("/me/"))
+    assert "mc.yandex.ru" not in page
+    assert "<script src=" not in page and "<link" not in page  # nothing external
+    settings.YANDEX_METRIKA_ID = "12345678"
+    page = html(client.get("/me/"))
+    assert 'ym(Number("12345678"), "init"' in page
+
+
+def test_tree_expands_a_branch_of_the_own_downline(member_client):
+    member, child, grandchild = chain(3)
+    pay(grandchild, JUNE)
+    client = member_client(member)
+    page = html(client.get("/me/"))
+    key = re.search(r'data-key="([^"]+)"', page).group(1)
+    assert key == child.path[len(member.path) :]  # a path below the member's, not an id
+    branch = html(client.get(reverse("bonuses:tree", args=[key])))
+    assert grandchild.short_name in branch
+    assert "active" in branch
+
+
+def test_tree_stops_at_the_plan_depth(member_client):
+    chain_ = chain(6)
+    top = chain_[0]
+    client = member_client(top)
+    level4 = chain_[4]
+    response = client.get(reverse("bonuses:tree", args=[branch_key(top, chain_[3].path)]))
+    assert level4.short_name in html(response)
+    assert "data-key" not in html(response)  # level 4 is the last level
+    too_deep = reverse("bonuses:tree", args=[branch_key(top, level4.path)])
+    assert client.get(too_deep).status_code == 404
+
+
+def test_tree_refuses_keys_outside_the_own_downline(member_client):
+    sibling, member = enroll(), enroll()
+    stranger = enroll(sibling)
+    enroll(stranger)
+    client = member_client(member)
+    # The same relative key works for the sibling but names nobody under this member;
+    # absolute paths, ids and anything that is not a path step are refused too.
+    for key in (
+        branch_key(sibling, stranger.path),
+        stranger.path,
+        str(stranger.pk),
+        "..",
+        "0001%2F",
+        "0" * 40,
+    ):
+        assert client.get(reverse("bonuses:tree", args=[key])).status_code == 404
+    own_child = enroll(member)
+    enroll(own_child)
+    key = branch_key(member, own_child.path)
+    assert key == branch_key(sibling, stranger.path)
+    assert client.get(reverse("bonuses:tree", args=[key])).status_code == 200
+
+
+def test_tree_of_a_large_branch_is_cut_with_a_count(member_client):
+    member = enroll()
+    for _ in range(205):
+        enroll(member)
+    page = html(member_client(member).get("/me/"))
+    assert page.count('<span class="dot') == 200 + 2  # 200 nodes and the legend's two
+    assert "and 5 more" in page
+
+
+def test_member_names_only_first_name_and_initial(member_client):
+    member = enroll()
+    enroll(member, first_name="Secret", last_name="Surname", email="s@example.test")
+    page = html(member_client(member).get("/me/"))
+    assert "Secret S." in page
+    assert "Surname" not in page and "s@example.test" not in page
+
+
+def test_naming_a_sponsor_from_the_page(member_client):
+    sponsor = enroll(email="friend@example.test", first_name="Friend", last_name="Zed")
+    member = enroll()
+    client = member_client(member)
+    response = client.post(reverse("bonuses:name_sponsor"), {"sponsor": "friend@example.test"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.sponsor == sponsor
+    assert text_of(client.get("/me/"), "sponsor-name") == "Friend Z."
+    response = client.post(reverse("bonuses:name_sponsor"), {"sponsor": "friend@example.test"})
+    assert "only the club's staff can change it" in html(response)
+    member.refresh_from_db()
+    assert member.sponsor == sponsor
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("self", "You cannot name yourself as your sponsor."),
+        ("downline", "This person is in your own downline and cannot be your sponsor."),
+        ("nobody@example.test", "No member of the club has this email, phone or referral code."),
+        ("", "This field is required."),
+    ],
+)
+def test_naming_a_sponsor_refusals_on_the_form(member_client, text, message):
+    member, follower = chain(2)
+    text = {"self": member.referral_code, "downline": follower.referral_code}.get(text, text)
+    response = member_client(member).post(reverse("bonuses:name_sponsor"), {"sponsor": text})
+    assert response.status_code == 200
+    assert response.context["form"].errors["sponsor"] == [message]
+    member.refresh_from_db()
+    assert member.sponsor is None
+
+
+def test_no_member_facing_url_takes_a_member_id():
+    from bonuses import urls
+
+    for pattern in urls.urlpatterns:
+        assert "id" not in str(pattern.pattern).replace("uidb64", "")
+
+
+def test_query_count_is_the_same_for_10_and_10_000_followers(
+    member_client, django_assert_max_num_queries
+):
+    small = enroll()
+    for follower in [enroll(small) for _ in range(10)]:
+        pay(follower, JUNE)
+    big = seed_downline(members=10_000, months=3, seed=7)
+    services.month_close(period=APRIL)
+    counts = []
+    for member in (small, big):
+        client = member_client(member)
+        with django_assert_max_num_queries(30) as queries:
+            response = client.get("/me/")
+        assert response.status_code == 200
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
+    statement = member_statement(member=big)
+    assert statement.followers > 1_000  # the rest of the 10 000 are below level 4
+    assert f"Followers: <strong>{localize(statement.followers)}</strong>" in html(response)
