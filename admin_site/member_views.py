@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from bonuses import services
 from bonuses.models import LedgerEntry, Member
 from bonuses.models.members import path_bounds
-from bonuses.selectors import member_balance, member_months, member_statement
+from bonuses.selectors import member_overview, member_statement
 from bonuses.services.plans import plan_terms
 from core.periods import current_period, format_month, parse_month
 
@@ -136,12 +136,11 @@ def downline_view(request, model_admin, member_id: int):
 
 def member_summary(member: Member) -> dict:
     """What the member sees on their own page: this month's statement, the balance and
-    the last 12 months (the same selectors as the member page)."""
-    return {
-        "statement": member_statement(member=member),
-        "balance": member_balance(member=member),
-        "months": member_months(member=member, months=12),
-    }
+    the last 12 months, read as bonuses.selectors.member_page reads them (this month's
+    downline aggregated once for the statement and the balance)."""
+    statement = member_statement(member=member)
+    overview = member_overview(member=member, months=12, this_month_rows=statement.rows)
+    return {"statement": statement, "balance": overview.balance, "months": overview.months}
 
 
 def member_change_context(member: Member, user) -> dict:

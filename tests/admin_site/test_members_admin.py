@@ -403,3 +403,23 @@ def test_downline_page_pages_and_counts_only_level_one_past_the_cap(admin_client
     response = admin_client.get(url, {"page": 2})
     assert [m.pk for m, _paid in response.context["rows"]] == [first[2].pk]
     assert not response.context["has_next"]
+
+
+def test_change_page_and_lookup_show_the_member_pages_numbers(admin_client, admin_user):
+    from bonuses.selectors import member_page
+
+    member = enroll()
+    for follower in (enroll(member), enroll(member)):
+        services.payment_mark_paid(member=follower, period=current_period())
+        services.payment_mark_paid(member=enroll(follower), period=add_months(current_period(), -1))
+    services.ledger_adjust(member=member, amount="250", reason="gift", by=admin_user)
+    expected = member_page(member=member)
+    for url in (
+        reverse("admin:bonuses_member_change", args=[member.pk]),
+        reverse("admin:bonuses_member_lookup") + f"?member={member.pk}",
+    ):
+        context = admin_client.get(url).context
+        summary = context.get("summary") or context
+        assert summary["statement"].month_total == expected.statement.month_total
+        assert summary["balance"] == expected.balance
+        assert summary["months"] == expected.months

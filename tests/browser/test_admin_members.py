@@ -113,3 +113,17 @@ def test_bulk_mark_paid_for_a_chosen_month(club, admin_login, screenshot):
     page.wait_for_selector("text=2025-03: 2")
     paid = Payment.objects.filter(period="2025-03-01", paid=True, member_id__in=chosen)
     assert paid.count() == 2
+
+
+def test_downline_link_lists_followers_by_level(club, admin_login, screenshot):
+    anna = Member.objects.get(user__username="anna")
+    page = admin_login()
+    page.goto(f"/admin/bonuses/member/?q={anna.last_name}")
+    page.locator(f'a[href$="/{anna.pk}/downline/"]').first.click()
+    page.wait_for_selector("#downline-levels")
+    first_level = page.locator("#member-downline tbody tr").count()
+    assert first_level == Member.objects.filter(sponsor=anna).count()
+    page.locator("#downline-levels a").nth(1).click()
+    page.wait_for_url("**/downline/?level=2")
+    assert page.locator("#member-downline tbody tr").count() >= 1
+    tall_screenshot(page, screenshot, "admin-member-downline")

@@ -1,23 +1,22 @@
 """Time the admin's busiest pages on the club in DATABASE_URL (docs/benchmarks.md).
 
-Each page is fetched through Django's test Client as a logged-in superuser, once to warm
-up and then `--repeat` times; the median is reported, with the part spent waiting for
+Each page is fetched through Django's test Client as a logged-in superuser (one that
+exists only inside a rolled-back transaction: admin_site/management/benching.py), once to
+warm up and then `--repeat` times; the median is reported, with the part spent waiting for
 SQL and the web process's own CPU time (which other load on the machine does not
-inflate, unlike the wall time). Everything runs in one transaction
-that is rolled back: the bench user, its session and any write leave nothing behind.
+inflate, unlike the wall time). Nothing the pages write is left behind.
 """
 
 import statistics
 import time
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
-from django.test import Client
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from admin_site.management.benching import rolled_back_superuser
 from bonuses.models import Member
 from core.periods import add_months, current_period, format_month
 
@@ -68,10 +67,6 @@ def pages(sample: Member) -> list[Page]:
     ]
 
 
-class _Rollback(Exception):
-    pass
-
-
 class Command(BaseCommand):
     help = "Time the admin's member list, a search, the autocomplete and more (median ms)."
 
@@ -83,19 +78,10 @@ class Command(BaseCommand):
             raise CommandError("No members: seed a club first (manage.py seed_demo).")
         total = Member.objects.count()
         self.stdout.write(f"{connection.vendor}, {total} members, median of {repeat} runs")
-        try:
-            with transaction.atomic():
-                self._run(repeat)
-                raise _Rollback
-        except _Rollback:
-            pass
+        with rolled_back_superuser() as client:
+            self._run(client, repeat)
 
-    def _run(self, repeat: int) -> None:
-        user = get_user_model().objects.create_superuser(
-            "bench-admin", "bench-admin@example.test", "unused"
-        )
-        client = Client()
-        client.force_login(user)
+    def _run(self, client, repeat: int) -> None:
         # A member with a real downline, found by an index (a sponsor of a recent member).
         sample = Member.objects.filter(numchild__gt=0, depth__gte=2).order_by("-pk").first()
         sample = sample or Member.objects.order_by("-pk").first()
