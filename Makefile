@@ -85,6 +85,10 @@ bench: $(VENV)/.dev
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py bench_close --members $(BENCH_MEMBERS)
 	$(PY) manage.py bench_member_page
+	$(PY) manage.py bench_dashboard
+	$(PY) manage.py bench_bonuses_admin
+	$(PY) manage.py bench_admin
+	$(PY) manage.py bench_import  # last: it adds the members it imports
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal

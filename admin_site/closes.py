@@ -3,6 +3,7 @@ runs as a django-q2 task whose progress the page polls."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -96,14 +98,21 @@ def _start_close(request, text: str):
 def month_close_view(request):
     _check(request, VIEW_PERMISSION)
     if request.method == "POST":
+        _check(request, CLOSE_PERMISSION)
         if request.POST.get("confirm") != "yes":
             messages.error(request, _("Tick the confirmation to close the month."))
-            return redirect(f"{reverse('admin:month_close')}?confirm={request.POST.get('period')}")
+            query = urlencode({"confirm": request.POST.get("period", "")})
+            return redirect(f"{reverse('admin:month_close')}?{query}")
         return _start_close(request, request.POST.get("period", ""))
     preview = _preview(request, request.GET["preview"]) if "preview" in request.GET else None
     confirm = request.GET.get("confirm")
     if confirm:
         _check(request, CLOSE_PERMISSION)
+        try:
+            confirm = format_month(_closable_period(confirm))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            confirm = None
     context = {
         **admin.site.each_context(request),
         "title": _("Month close"),
@@ -121,9 +130,8 @@ def _task_state(task_id: str) -> dict:
     from django_q.models import Task
 
     task = Task.objects.filter(id=task_id).only("success", "result", "started", "stopped").first()
-    if task is None:
-        # Queued or running: django-q2 writes the task row only when it has finished.
-        return {"state": "running", "message": _("Closing… the page updates by itself.")}
+    if task is None:  # django-q2 writes the task row only when it has finished
+        return _queue_state(task_id)
     if not task.success:
         return {
             "state": "failed",
@@ -146,6 +154,30 @@ def _task_state(task_id: str) -> dict:
         "payments": result.get("payments", 0),
         "seconds": round(seconds, 1) if seconds is not None else None,
     }
+
+
+QUEUE_SCAN = 200  # the ORM broker's queue is short: a few schedules and closes
+
+
+def _queue_state(task_id: str) -> dict:
+    """Queued (and how many tasks are ahead) or taken by a worker, from the ORM broker's
+    queue; with Redis as the broker the queue is not in the database: "running"."""
+    from django_q.models import OrmQ
+
+    rows = OrmQ.objects.order_by("id")[:QUEUE_SCAN]
+    for ahead, row in enumerate(rows):
+        if row.task_id() != task_id:
+            continue
+        if row.lock is not None and row.lock > timezone.now():
+            break  # a worker holds it
+        return {
+            "state": "queued",
+            "message": _(
+                "Queued, %(ahead)s task(s) ahead; a django-q2 worker (manage.py qcluster) runs it."
+            )
+            % {"ahead": ahead},
+        }
+    return {"state": "running", "message": _("Closing… the page updates by itself.")}
 
 
 def _is_time(task) -> bool:

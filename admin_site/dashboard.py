@@ -8,6 +8,7 @@ import json
 
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from bonuses.models import MonthClose, Payment
@@ -31,8 +32,6 @@ def _chart(labels, datasets) -> str:
 
 
 def _member_link(member_id: int, name: str) -> str:
-    from django.utils.html import format_html
-
     url = reverse("admin:bonuses_member_change", args=[member_id])
     return format_html('<a href="{}" class="text-primary-600">{}</a>', url, name)
 
@@ -119,8 +118,8 @@ def _payments_table() -> dict:
         "rows": [
             [
                 _member_link(p.member_id, str(p.member)),
-                _month_label(p.period),
-                format_money(p.amount),
+                {"content": _month_label(p.period), "class": "whitespace-nowrap"},
+                {"content": format_money(p.amount), "class": "whitespace-nowrap"},
                 _("yes") if p.paid else _("no"),
                 str(p.recorded_by or "—"),
             ]

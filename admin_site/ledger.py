@@ -25,6 +25,7 @@ from unfold.widgets import (
 from bonuses import services
 from bonuses.models import LedgerEntry, Member, Package
 from bonuses.selectors import member_balance
+from core.money import format_money
 from core.periods import current_period
 
 OPERATE_PERMISSION = "bonuses.add_ledgerentry"
@@ -66,7 +67,8 @@ def ledger_search_members(term: str) -> list[int] | None:
     surname = term[:1].upper() + term[1:]
     upper = surname[:-1] + chr(ord(surname[-1]) + 1)
     match |= Q(last_name__gte=surname, last_name__lt=upper, last_name__startswith=surname)
-    return list(Member.objects.filter(match).values_list("pk", flat=True)[:SEARCH_MEMBERS])
+    members = Member.objects.filter(match).order_by()  # unordered: stop at the limit
+    return list(members.values_list("pk", flat=True)[:SEARCH_MEMBERS])
 
 
 class PeriodFilter(admin.SimpleListFilter):
@@ -158,7 +160,9 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
         if not request.user.has_perm(OPERATE_PERMISSION):
             raise PermissionDenied
         operation = OPERATIONS[kind]
-        form = operation.form(request.POST or None, initial={"member": request.GET.get("member")})
+        chosen = request.GET.get("member", "")
+        initial = {"member": int(chosen)} if chosen.isdigit() else {}
+        form = operation.form(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 entry = operation.run(form.cleaned_data, request.user)
@@ -170,7 +174,7 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
                     _("%(kind)s of %(amount)s recorded for %(member)s.")
                     % {
                         "kind": entry.get_kind_display(),
-                        "amount": entry.amount,
+                        "amount": format_money(abs(entry.amount)),
                         "member": entry.member,
                     },
                 )

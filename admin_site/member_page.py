@@ -2,6 +2,7 @@
 downline size, paid this month and closed balance, in three queries whatever the tree."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db import connection
@@ -15,6 +16,7 @@ from core.periods import current_period
 
 @dataclass(frozen=True)
 class RowFigures:
+    period: date
     downline: int
     paid: bool
     closed_balance: Decimal
@@ -49,15 +51,17 @@ def downline_sizes(members: list[Member]) -> dict[int, int]:
 
 def closed_balances(ids: list[int]) -> dict[int, Decimal]:
     """{member id: sum of ledger entries} (the balance of closed months), summed in cents
-    as bonuses.selectors.balances.ledger_balance does."""
+    as bonuses.selectors.balances.ledger_balance does. One index lookup per member of the
+    page, spelled out so the planner cannot pick a scan of the ledger (millions of rows
+    after a few closes) for an IN list it misjudges."""
     if not ids:
         return {}
     table = connection.ops.quote_name(LedgerEntry._meta.db_table)
-    marks = ", ".join(["%s"] * len(ids))
+    rows = ", ".join(["(%s)"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT member_id, SUM(ROUND(amount * 100)) FROM {table} "
-            f"WHERE member_id IN ({marks}) GROUP BY member_id",
+            f"WITH page(id) AS (VALUES {rows}) SELECT page.id, (SELECT SUM(ROUND(l.amount * 100)) "
+            f"FROM {table} l WHERE l.member_id = page.id) FROM page",
             ids,
         )
         return {int(pk): cents_to_money(cents or 0) for pk, cents in cursor.fetchall()}
@@ -74,11 +78,13 @@ def paid_ids(ids: list[int], period=None) -> set[int]:
 
 def page_figures(members: list[Member]) -> dict[int, RowFigures]:
     ids = [m.pk for m in members]
+    period = current_period()
     sizes = downline_sizes(members)
-    paid = paid_ids(ids)
+    paid = paid_ids(ids, period)
     balances = closed_balances(ids)
     return {
         pk: RowFigures(
+            period=period,
             downline=sizes.get(pk, 0),
             paid=pk in paid,
             closed_balance=balances.get(pk, Decimal("0.00")),

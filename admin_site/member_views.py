@@ -5,11 +5,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -21,7 +21,7 @@ from bonuses.selectors import member_balance, member_months, member_statement
 from bonuses.services.plans import plan_terms
 from core.periods import current_period, format_month, parse_month
 
-from .member_page import paid_ids
+from .member_page import DOWNLINE_CAP, downline_sizes, paid_ids
 
 VIEW_MEMBERS = "bonuses.view_member"
 CHANGE_PAYMENTS = ("bonuses.add_payment", "bonuses.change_payment")
@@ -72,13 +72,28 @@ def payment_toggle(request, member_id: int):
     )
 
 
-def _level_counts(member: Member, levels: int) -> dict[int, int]:
+def _level_counts(member: Member, levels: int) -> list[tuple[int, int | None]]:
+    """(level, followers) for levels 1..`levels`. Exact for downlines up to DOWNLINE_CAP;
+    above it only level 1 is counted (treebeard keeps numchild) and the others are None:
+    counting them would mean reading most of the tree on every page."""
+    if downline_sizes([member])[member.pk] > DOWNLINE_CAP:
+        return [(k, member.numchild if k == 1 else None) for k in range(1, levels + 1)]
     low, high = path_bounds(member.path)
     rows = Member.objects.filter(path__gte=low, depth__lte=member.depth + levels)
     if high:
         rows = rows.filter(path__lt=high)
-    counts = rows.order_by().values("depth").annotate(n=Count("id"))
-    return {row["depth"] - member.depth: row["n"] for row in counts}
+    counts = {
+        row["depth"] - member.depth: row["n"]
+        for row in rows.order_by().values("depth").annotate(n=Count("id"))
+    }
+    return [(k, counts.get(k, 0)) for k in range(1, levels + 1)]
+
+
+def _page_number(text: str | None) -> int:
+    try:
+        return max(int(text or 1), 1)
+    except ValueError:
+        return 1
 
 
 def downline_view(request, model_admin, member_id: int):
@@ -95,19 +110,24 @@ def downline_view(request, model_admin, member_id: int):
     rows = Member.objects.filter(path__gte=low, depth=member.depth + level)
     if high:
         rows = rows.filter(path__lt=high)
-    paginator = Paginator(rows.select_related("sponsor").order_by("path"), DOWNLINE_PAGE)
-    paginator.count = counts.get(level, 0)  # known already: no second COUNT
-    page = paginator.get_page(request.GET.get("page"))
-    followers = list(page.object_list)
+    number = _page_number(request.GET.get("page"))
+    start = (number - 1) * DOWNLINE_PAGE
+    # One row more than the page tells whether there is a next one, without a count.
+    followers = list(
+        rows.select_related("sponsor").order_by("path")[start : start + DOWNLINE_PAGE + 1]
+    )
+    has_next = len(followers) > DOWNLINE_PAGE
+    followers = followers[:DOWNLINE_PAGE]
     paid = paid_ids([m.pk for m in followers])
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Downline of %(member)s") % {"member": member},
         "opts": Member._meta,
         "member": member,
-        "levels": [(k, counts.get(k, 0)) for k in range(1, levels + 1)],
+        "levels": counts,
         "level": level,
-        "page_obj": page,
+        "page_number": number,
+        "has_next": has_next,
         "rows": [(m, m.pk in paid) for m in followers],
         "period": current_period(),
     }
@@ -125,12 +145,16 @@ def member_summary(member: Member) -> dict:
 
 
 def member_change_context(member: Member, user) -> dict:
+    """Lazy: a save that redirects never renders them, and a big downline's statement is
+    not free."""
     return {
-        **member_summary(member),
-        "ledger_entries": list(
-            LedgerEntry.objects.filter(member=member)
-            .select_related("created_by")
-            .order_by("-created_at", "-id")[:20]
+        "summary": SimpleLazyObject(lambda: member_summary(member)),
+        "ledger_entries": SimpleLazyObject(
+            lambda: list(
+                LedgerEntry.objects.filter(member=member)
+                .select_related("created_by")
+                .order_by("-created_at", "-id")[:20]
+            )
         ),
         "can_change_payments": can_change_payments(user),
         "can_view_ledger": user.has_perm("bonuses.view_ledgerentry"),

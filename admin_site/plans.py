@@ -5,6 +5,7 @@ month it names, next month by default, so the past keeps the rates it was paid w
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, Case, Value, When
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
@@ -95,6 +96,7 @@ class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
     inlines = [PlanLevelInline, PackageInline]
     list_display = [
         "effective_from",
+        "in_force",
         "monthly_price",
         "referred_rate",
         "earner_must_be_active",
@@ -104,6 +106,17 @@ class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
     ]
     list_select_related = ["created_by"]
     readonly_fields = ["created_by", "created_at"]
+
+    def get_queryset(self, request):
+        current = services.plan_for(current_period()).pk
+        in_force = Case(
+            When(pk=current, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+        return super().get_queryset(request).annotate(in_force=in_force)
+
+    @admin.display(description=_("in force now"), boolean=True, ordering="effective_from")
+    def in_force(self, obj):
+        return obj.in_force
 
     def has_delete_permission(self, request, obj=None):
         return False  # a version may have paid months; a newer version replaces it

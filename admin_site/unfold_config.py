@@ -54,6 +54,12 @@ UNFOLD = {
                         "link": reverse_lazy("admin:bonuses_member_changelist"),
                         "permission": _can("bonuses.view_member"),
                     },
+                    {
+                        "title": _("Member lookup"),
+                        "icon": "person_search",
+                        "link": reverse_lazy("admin:bonuses_member_lookup"),
+                        "permission": _can("bonuses.view_member"),
+                    },
                 ],
             },
             {
@@ -63,6 +69,12 @@ UNFOLD = {
                         "title": _("Payments"),
                         "icon": "payments",
                         "link": reverse_lazy("admin:bonuses_payment_changelist"),
+                        "permission": _can("bonuses.view_payment"),
+                    },
+                    {
+                        "title": _("Month at a glance"),
+                        "icon": "calendar_month",
+                        "link": reverse_lazy("admin:bonuses_payment_month"),
                         "permission": _can("bonuses.view_payment"),
                     },
                 ],

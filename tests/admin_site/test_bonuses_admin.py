@@ -262,3 +262,36 @@ def test_front_desk_cannot_reach_plan_ledger_or_balance_pages(client, django_use
     )
     assert response.status_code == 403
     assert not LedgerEntry.objects.exists()
+
+
+def test_a_bad_member_in_the_address_is_ignored(admin_client):
+    for value in ["abc", "999999", ""]:
+        response = admin_client.get(_operation("payout"), {"member": value})
+        assert response.status_code == 200, value
+        assert response.context["balance"] is None
+
+
+def test_adding_a_version_from_the_add_form(admin_client, admin_user):
+    data = plan_post(None, effective_from="2026-09-01", monthly_price="18000")
+    data.update({"levels-TOTAL_FORMS": "2", "packages-TOTAL_FORMS": "1"})
+    response = admin_client.post(reverse("admin:bonuses_plan_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    new = Plan.objects.get(effective_from=date(2026, 9, 1))
+    assert [lv.rate for lv in new.levels.order_by("level")] == [Decimal("0.1"), Decimal("0.05")]
+    assert list(new.packages.values_list("name", flat=True)) == ["Classic"]
+    assert new.created_by == admin_user
+    assert services.plan_for(date(2026, 8, 1)).effective_from == date(2018, 1, 1)
+
+
+def test_the_list_marks_the_version_in_force(admin_client):
+    current = services.plan_for(date(2026, 6, 1))
+    services.plan_create_version(
+        effective_from=date(2026, 8, 1),
+        monthly_price="16000",
+        rates=["0.1"],
+        referred_rate="0.05",
+        packages=[],
+    )
+    response = admin_client.get(reverse("admin:bonuses_plan_changelist"))
+    rows = {plan.pk: plan.in_force for plan in response.context["cl"].result_list}
+    assert rows == {current.pk: True, Plan.objects.get(effective_from=date(2026, 8, 1)).pk: False}

@@ -155,3 +155,38 @@ def test_a_second_close_of_the_same_month_writes_nothing_and_says_so(admin_clien
     assert statuses[0]["entries"] == statuses[1]["entries"] == entries
     assert MonthClose.objects.count() == 1
     assert LedgerEntry.objects.count() == entries
+
+
+def test_progress_reads_queued_then_running_from_the_orm_broker(admin_client, club):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_q.models import OrmQ
+    from django_q.signing import SignedPackage
+
+    def enqueue(task_id):
+        return OrmQ.objects.create(
+            key="bonusdesk",
+            payload=SignedPackage.dumps({"id": task_id, "func": "bonuses.tasks.close_month"}),
+            lock=timezone.now(),
+        )
+
+    enqueue("other")
+    mine = enqueue("mine")
+    status = admin_client.get(reverse("admin:month_close_status", args=["mine"])).json()
+    assert status["state"] == "queued"
+    assert "1 task(s) ahead" in status["message"]
+    mine.lock = timezone.now() + timedelta(minutes=30)  # what a worker does when it takes it
+    mine.save()
+    status = admin_client.get(reverse("admin:month_close_status", args=["mine"])).json()
+    assert status["state"] == "running"
+
+
+def test_confirmation_is_only_offered_for_a_closable_month(admin_client, club):
+    for bad in ["2026-06", "junk"]:
+        response = admin_client.get(reverse(PAGE), {"confirm": bad})
+        assert response.status_code == 200
+        assert response.context["confirm_period"] is None
+        assert 'id="confirm-close"' not in response.content.decode()
+    response = admin_client.get(reverse(PAGE), {"confirm": "2026-05"})
+    assert response.context["confirm_period"] == "2026-05"

@@ -16,6 +16,13 @@ from tests.factories import chain, enroll
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _mid_june(time_machine):
+    """ "This month" is June 2026 in the club's time zone, whatever the clock says."""
+    time_machine.move_to("2026-06-15 12:00:00+06:00")
+
+
 LIST = "admin:bonuses_member_changelist"
 
 
@@ -280,9 +287,10 @@ def test_change_page_shows_statement_balance_months_and_ledger(admin_client, adm
     services.ledger_adjust(member=member, amount="700", reason="gift", by=admin_user)
     response = admin_client.get(reverse("admin:bonuses_member_change", args=[member.pk]))
     assert response.status_code == 200
-    assert response.context["statement"].levels[0].earned == Decimal("1500.00")
-    assert response.context["balance"].closed == Decimal("700.00")
-    assert len(response.context["months"]) == 12
+    summary = response.context["summary"]
+    assert summary["statement"].levels[0].earned == Decimal("1500.00")
+    assert summary["balance"].closed == Decimal("700.00")
+    assert len(summary["months"]) == 12
     page = response.content.decode()
     assert 'id="member-months"' in page and "gift" in page
     assert page.count('class="bd-paid-toggle"') == 12
@@ -357,3 +365,41 @@ def test_downline_size_stops_counting_at_the_cap(admin_client, monkeypatch):
     response = changelist(admin_client)
     assert {m.pk: m.page_figures.downline for m in response.context["cl"].result_list}[top.pk] == 3
     assert "2+" in response.content.decode()
+
+
+def test_add_page_enrolls_under_the_chosen_sponsor(admin_client, admin_user):
+    sponsor = enroll()
+    data = change_data(Member(first_name="New", last_name="Member", joined_on=date(2026, 5, 1)))
+    data["sponsor"] = sponsor.pk
+    response = admin_client.post(reverse("admin:bonuses_member_add"), data)
+    assert response.status_code == 302
+    member = Member.objects.get(first_name="New")
+    assert member.sponsor_id == sponsor.pk
+    assert Member.objects.get_parent(member).pk == sponsor.pk
+    assert member.history.earliest().history_user == admin_user
+
+
+def test_saving_a_member_does_not_compute_the_statement(admin_client, monkeypatch):
+    from admin_site import member_views
+
+    member = enroll()
+    monkeypatch.setattr(member_views, "member_summary", lambda m: pytest.fail("computed"))
+    assert post_change(admin_client, member, first_name="Saved").status_code == 302
+
+
+def test_downline_page_pages_and_counts_only_level_one_past_the_cap(admin_client, monkeypatch):
+    from admin_site import member_views
+
+    monkeypatch.setattr(member_views, "DOWNLINE_CAP", 3)
+    monkeypatch.setattr(member_views, "DOWNLINE_PAGE", 2)
+    member = enroll()
+    first = [enroll(member) for _ in range(3)]
+    enroll(first[0])
+    url = reverse("admin:bonuses_member_downline", args=[member.pk])
+    response = admin_client.get(url)
+    assert response.context["levels"][:2] == [(1, 3), (2, None)]
+    assert [m.pk for m, _paid in response.context["rows"]] == [m.pk for m in first[:2]]
+    assert response.context["has_next"]
+    response = admin_client.get(url, {"page": 2})
+    assert [m.pk for m, _paid in response.context["rows"]] == [first[2].pk]
+    assert not response.context["has_next"]

@@ -81,3 +81,21 @@ def test_front_desk_gets_the_dashboard_and_403_elsewhere(
         with django_assert_max_num_queries(MAX_QUERIES):
             response = client.get(url)
         assert response.status_code == (200 if desk_may else 403), url
+
+
+@pytest.mark.parametrize("group", ["Administrator", "Front desk"])
+def test_the_real_groups(client, django_user_model, club, group, django_assert_max_num_queries):
+    """The groups of admin_site's data migration: Administrator reaches every page, front
+    desk only the dashboard."""
+    from django.contrib.auth.models import Group
+
+    from admin_site.roles import ADMINISTRATOR
+
+    user = django_user_model.objects.create_user("staff1", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    client.force_login(user)
+    for url, desk_may in pages(club):
+        with django_assert_max_num_queries(MAX_QUERIES):
+            response = client.get(url)
+        expected = 200 if group == ADMINISTRATOR or desk_may else 403
+        assert response.status_code == expected, (group, url)

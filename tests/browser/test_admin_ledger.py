@@ -43,6 +43,11 @@ def test_payout_shows_the_balance_and_refuses_an_overdraft(admin_login, screensh
     assert payout.created_by.username == "boss"
     assert digits(page.locator("#balance-closed").inner_text()) == "3000"
 
+    page.goto("/admin/bonuses/ledgerentry/?q=Касымова")
+    page.wait_for_selector("text=cash at the desk")
+    assert page.locator("#result_list tbody tr").count() == 2  # the payout and the credit
+    screenshot("admin-ledger")
+
 
 def test_plan_form_explains_that_saving_makes_a_new_version(admin_login, screenshot):
     plan = services.plan_for(services.plans.DEFAULT_EFFECTIVE_FROM)

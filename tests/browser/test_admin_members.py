@@ -71,3 +71,45 @@ def test_sponsor_moved_through_the_autocomplete_after_confirming(club, admin_log
     assert Member.objects.get_parent(anna).pk == target.pk
     page.goto(f"/admin/bonuses/member/{anna.pk}/change/")
     tall_screenshot(page, screenshot, "admin-member-change")
+
+
+def test_member_lookup_finds_a_member_through_select2(club, admin_login, screenshot):
+    anna = Member.objects.get(user__username="anna")
+    page = admin_login()
+    page.goto("/admin/bonuses/member/lookup/")
+    page.locator(".select2-selection").first.click()
+    page.locator(".select2-search__field").fill(anna.last_name)
+    page.locator(".select2-results__option", has_text=str(anna)).first.click()
+    page.wait_for_selector("#member-summary")
+    assert page.url.endswith(f"?member={anna.pk}")
+    assert page.locator("#statement-levels tbody tr").count() >= 4
+    tall_screenshot(page, screenshot, "admin-member-lookup")
+
+
+def test_month_picker_toggle_persists(club, admin_login, screenshot):
+    page = admin_login()
+    page.goto("/admin/bonuses/payment/month/?month=2026-01")
+    button = page.locator("button.bd-paid-toggle").first
+    before = button.get_attribute("aria-pressed")
+    button.click()
+    after = "false" if before == "true" else "true"
+    page.wait_for_selector(f'button.bd-paid-toggle[aria-pressed="{after}"]:not([aria-busy])')
+    page.reload()
+    assert page.locator("button.bd-paid-toggle").first.get_attribute("aria-pressed") == after
+    tall_screenshot(page, screenshot, "admin-payment-month")
+
+
+def test_bulk_mark_paid_for_a_chosen_month(club, admin_login, screenshot):
+    page = admin_login()
+    page.goto("/admin/bonuses/member/?has_sponsor=no")
+    boxes = page.locator("input.action-select")
+    chosen = [int(boxes.nth(i).get_attribute("value")) for i in range(2)]
+    for i in range(2):
+        boxes.nth(i).check()
+    page.select_option("select[name=action]", "mark_paid")
+    page.fill("input[name=month]", "2025-03")
+    screenshot("admin-member-bulk-action", full_page=False)
+    page.locator("button[type=submit][name=index]").first.click()
+    page.wait_for_selector("text=2025-03: 2")
+    paid = Payment.objects.filter(period="2025-03-01", paid=True, member_id__in=chosen)
+    assert paid.count() == 2

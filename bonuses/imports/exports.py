@@ -1,0 +1,166 @@
+"""The exports staff take back to their spreadsheets, computed set-based: a few queries
+and one pass in Python whatever the size of the club (never a selector call per member).
+
+Each function yields plain dicts; bonuses.resources turns them into CSV or XLSX.
+"""
+
+from collections import Counter
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from bonuses.models import LedgerEntry, Member, Payment
+from bonuses.selectors.statements import cents_to_money
+from bonuses.services.plans import all_plan_terms, terms_in_force
+from core.periods import format_month
+
+from .keys import phone_text
+
+STEP = Member.steplen
+
+
+def referral_link(code: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/join/{code}/"
+
+
+def member_keys() -> dict[int, str]:
+    """Member id -> the key a file names it by: club number, else login, email, phone."""
+    logins = dict(
+        get_user_model().objects.filter(member__isnull=False).values_list("member__id", "username")
+    )
+    keys = {}
+    for pk, external_id, email, phone in Member.objects.values_list(
+        "id", "external_id", "email", "phone"
+    ).iterator(chunk_size=10_000):
+        keys[pk] = external_id or logins.get(pk) or email or phone_text(phone)
+    return keys
+
+
+def members_rows():
+    """Every member, parents before their referrals (path order), with sponsor key,
+    level, downline size and referral link."""
+    logins = dict(
+        get_user_model().objects.filter(member__isnull=False).values_list("member__id", "username")
+    )
+    members = list(
+        Member.objects.order_by("path").values(
+            "id",
+            "path",
+            "depth",
+            "sponsor_id",
+            "external_id",
+            "first_name",
+            "last_name",
+            "middle_name",
+            "email",
+            "phone",
+            "birth_date",
+            "address",
+            "joined_on",
+            "referral_code",
+        )  # fmt: skip
+    )
+    downline = Counter()
+    for m in members:
+        path = m["path"]
+        for end in range(STEP, len(path), STEP):
+            downline[path[:end]] += 1
+    keys = {}
+    for m in members:
+        m["phone"] = phone_text(m["phone"])
+        keys[m["id"]] = m["external_id"] or logins.get(m["id"]) or m["email"] or m["phone"]
+    for m in members:
+        yield {
+            **m,
+            "username": logins.get(m["id"], ""),
+            "sponsor": keys.get(m["sponsor_id"], "") if m["sponsor_id"] else "",
+            "level": m["depth"],
+            "downline": downline[m["path"]],
+            "referral_link": referral_link(m["referral_code"]),
+        }
+
+
+def payments_rows():
+    keys = member_keys()
+    for p in (
+        Payment.objects.order_by("period", "member_id")
+        .values("member_id", "period", "amount", "paid")
+        .iterator(chunk_size=10_000)
+    ):
+        yield {
+            "member": keys[p["member_id"]],
+            "month": format_month(p["period"]),
+            "amount": p["amount"],
+            "paid": "yes" if p["paid"] else "no",
+        }
+
+
+def statement_levels(period: date) -> int:
+    return terms_in_force(all_plan_terms(), period).levels
+
+
+def statements_rows(period: date):
+    """Each member's statement for `period`, as member_statement computes it, with the
+    level breakdown: one pass adds every member to its ancestors within the plan's levels."""
+    terms = terms_in_force(all_plan_terms(), period)
+    levels = terms.levels
+    members = list(
+        Member.objects.order_by("path").values_list(
+            "id", "path", "depth", "external_id", "first_name", "last_name"
+        )
+    )
+    keys = member_keys()
+    paid = {
+        member_id: int(amount * 100)
+        for member_id, amount in Payment.objects.filter(period=period, paid=True).values_list(
+            "member_id", "amount"
+        )
+    }
+    by_path = {path: i for i, (_, path, *_rest) in enumerate(members)}
+    followers = [[0] * levels for _ in members]
+    active = [[0] * levels for _ in members]
+    earned = [[0] * levels for _ in members]
+    for pk, path, depth, *_ in members:
+        cents = paid.get(pk)
+        for k in range(1, min(levels, depth - 1) + 1):
+            a = by_path[path[: len(path) - STEP * k]]
+            followers[a][k - 1] += 1
+            if cents is not None:
+                active[a][k - 1] += 1
+                earned[a][k - 1] += terms.share_cents(k, cents)
+    for i, (pk, _path, depth, _ext, first_name, last_name) in enumerate(members):
+        own = paid.get(pk)
+        level_cents = earned[i]
+        if terms.earner_must_be_active and own is None:
+            level_cents = [0] * levels
+        referred = terms.share_cents(0, own) if depth > 1 and own is not None else 0
+        row = {
+            "member": keys[pk],
+            "name": " ".join(p for p in (last_name, first_name) if p),
+            "month": format_month(period),
+            "active": "yes" if own is not None else "no",
+            "followers": sum(followers[i]),
+            "active_followers": sum(active[i]),
+        }
+        for k in range(levels):
+            row[f"level_{k + 1}_followers"] = followers[i][k]
+            row[f"level_{k + 1}_active"] = active[i][k]
+            row[f"level_{k + 1}_earned"] = cents_to_money(level_cents[k])
+        row["referred_bonus"] = cents_to_money(referred)
+        row["total"] = cents_to_money(sum(level_cents) + referred)
+        yield row
+
+
+def ledger_rows():
+    keys = member_keys()
+    for e in (
+        LedgerEntry.objects.order_by("created_at", "id")
+        .values("id", "member_id", "kind", "period", "amount", "reason", "created_at")
+        .iterator(chunk_size=10_000)
+    ):
+        yield {
+            **e,
+            "member": keys[e["member_id"]],
+            "period": format_month(e["period"]) if e["period"] else "",
+        }
