@@ -70,6 +70,9 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["member", "period"], name="ledger_member_period_idx"),
             models.Index(fields=["created_at"], name="ledger_created_idx"),
+            # The admin's filter by kind, newest first: rare kinds (payouts, claims) would
+            # otherwise walk back through a million accruals to fill a page.
+            models.Index(fields=["kind", "-id"], name="ledger_kind_idx"),
             models.Index(
                 fields=["payment"],
                 condition=Q(payment__isnull=False),
