@@ -121,11 +121,29 @@ def test_phone_viewport_has_no_horizontal_scroll(browser, live_server):
         log_in(page)
         page.locator("#tree li:has-text('Arman E.') > button.toggle").click()
         page.wait_for_selector("#tree >> text=Friend0 A.")
-        for path in ("/me/", "/signup/", "/login/", "/r/unknown-code/", "/password-reset/"):
-            page.goto(path)
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= page.evaluate("window.innerWidth"), path
-        page.goto("/me/")
+        for language in ("en", "ru"):  # Russian words are longer
+            page.goto("/me/")
+            page.click(f"button.lang[value={language}]")
+            page.wait_for_selector(f"html[lang={language}]")
+            for path in ("/me/", "/me/sponsor/", "/r/unknown-code/", "/password-reset/"):
+                page.goto(path)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= page.evaluate("window.innerWidth"), (language, path)
+        page.click("button.lang[value=en]")
+        page.wait_for_selector("html[lang=en]")
+        context.clear_cookies()  # logged out: the sign-up and login pages
+        for language in ("en", "ru"):
+            page.goto("/signup/")
+            page.click(f"button.lang[value={language}]")
+            page.wait_for_selector(f"html[lang={language}]")
+            for path in ("/signup/", "/login/"):
+                page.goto(path)
+                assert page.locator("input[name=username]").count() == 1
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= page.evaluate("window.innerWidth"), (language, path)
+        log_in(page)
+        page.goto("/me/")  # in Russian, chosen last: its longer words are the harder case
+        assert page.locator("html[lang=ru]").count() == 1
         # Tables scroll inside their card when they must; on a phone none has to.
         overflowing = page.evaluate(
             "[...document.querySelectorAll('.table-wrap')]"
