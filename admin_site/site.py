@@ -10,7 +10,7 @@ class BonusDeskAdminSite(UnfoldAdminSite):
     index_title = _("Dashboard")
 
     def get_urls(self):
-        from . import closes
+        from . import closes, imports
 
         # Before the admin's own patterns: its last one catches every other URL.
         pages = [
@@ -23,6 +23,13 @@ class BonusDeskAdminSite(UnfoldAdminSite):
                 "bonuses/month-close/status/<str:task_id>/",
                 self.admin_view(closes.month_close_status),
                 name="month_close_status",
+            ),
+            path("import/", self.admin_view(imports.import_start), name="import_start"),
+            path("import/<int:job_id>/", self.admin_view(imports.import_job), name="import_job"),
+            path(
+                "import/<int:job_id>/status/",
+                self.admin_view(imports.import_job_status),
+                name="import_job_status",
             ),
         ]
         return pages + super().get_urls()

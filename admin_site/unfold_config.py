@@ -12,6 +12,12 @@ def _can(permission: str):
     return lambda request: request.user.has_perm(permission)
 
 
+def _may_import(request) -> bool:
+    from admin_site.imports import may_import  # imported late: settings load before models
+
+    return may_import(request.user)
+
+
 UNFOLD = {
     "SITE_TITLE": "BonusDesk",
     "SITE_HEADER": "BonusDesk",
@@ -123,6 +129,12 @@ UNFOLD = {
             {
                 "title": _("Import & export"),
                 "items": [
+                    {
+                        "title": _("Import a spreadsheet"),
+                        "icon": "upload",
+                        "link": reverse_lazy("admin:import_start"),
+                        "permission": _may_import,
+                    },
                     {
                         "title": _("Export the ledger"),
                         "icon": "download",

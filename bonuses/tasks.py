@@ -11,6 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from bonuses import services
 from bonuses.selectors.club import refresh_dashboard_figures
+from bonuses.services import import_jobs
 from core.periods import format_month
 
 MONTH_CLOSE_SCHEDULE = "Close past months"
@@ -53,3 +54,11 @@ def ensure_schedules(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
         # The next 1st at 00:10, not "now": a deploy must not close months by itself.
         schedule.next_run = schedule.calculate_next_run()
     schedule.save(using=using)
+
+
+def import_job_check(job_id: int) -> str:
+    return import_jobs.import_job_check(job_id)
+
+
+def import_job_write(job_id: int) -> str:
+    return import_jobs.import_job_write(job_id)

@@ -1,10 +1,12 @@
 from .closes import MonthClose
+from .imports import ImportJob
 from .ledger import LedgerEntry
 from .members import Member, new_referral_code
 from .payments import Payment
 from .plans import Package, Plan, PlanLevel
 
 __all__ = [
+    "ImportJob",
     "LedgerEntry",
     "Member",
     "MonthClose",

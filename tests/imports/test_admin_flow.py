@@ -1,0 +1,141 @@
+"""The admin's import pages: upload, preview (statuses and errors by row and column),
+confirm, and a large file through the django-q2 worker (sync in tests)."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from bonuses.models import ImportJob, Member, Payment
+from tests.factories import enroll
+
+from .helpers import csv_bytes, member_row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def upload(client, data: bytes, *, kind="members", name="members.csv"):
+    return client.post(
+        "/admin/import/", {"kind": kind, "file": SimpleUploadedFile(name, data)}, follow=True
+    )
+
+
+def clean_file() -> bytes:
+    # The sponsor (A1) comes after the member it sponsors.
+    return csv_bytes(
+        [member_row("A2", "Bota", sponsor="A1"), member_row("A1", "Aida", last_name="Sari")]
+    )
+
+
+def test_upload_shows_a_preview_and_writes_nothing(admin_client):
+    response = upload(admin_client, clean_file())
+    page = response.content.decode()
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.CHECKED
+    assert response.redirect_chain[-1][0] == f"/admin/import/{job.pk}/"
+    assert re.search(r'id="count-new"[^>]*>2<', page)
+    assert 'id="confirm-import"' in page
+    assert not Member.objects.exists()
+    assert job.file.read() == clean_file()  # kept in the shared storage, not a temp file
+
+
+def test_confirm_writes_the_whole_file_once(admin_client, admin_user):
+    upload(admin_client, clean_file())
+    job = ImportJob.objects.get()
+    response = admin_client.post(f"/admin/import/{job.pk}/", follow=True)
+    assert "The whole file is imported." in response.content.decode()
+    aida, bota = Member.objects.get(external_id="A1"), Member.objects.get(external_id="A2")
+    assert bota.sponsor == aida and bota.path.startswith(aida.path)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.result["counts"]["new"] == 2
+    # A second click (or a second staff member) imports nothing more.
+    response = admin_client.post(f"/admin/import/{job.pk}/")
+    assert "Only a checked file without errors can be imported." in response.content.decode()
+    assert Member.objects.count() == 2
+
+
+def test_errors_are_listed_by_row_and_column_and_nothing_can_be_confirmed(admin_client):
+    data = csv_bytes(
+        [
+            member_row("A1", "Aida", phone="12"),
+            member_row("A2", "Bota", sponsor="NOBODY"),
+            member_row("A3", "Cara", birth_date="31.02.2001"),
+        ]
+    )
+    page = upload(admin_client, data).content.decode()
+    job = ImportJob.objects.get()
+    errors = {(e["row"], e["column"]) for e in job.result["errors"]}
+    assert {(2, "phone"), (3, "sponsor"), (4, "birth_date")} <= errors
+    assert 'id="import-errors"' in page and "NOBODY" in page
+    assert 'id="confirm-import"' not in page
+    response = admin_client.post(f"/admin/import/{job.pk}/")
+    assert "Only a checked file without errors can be imported." in response.content.decode()
+    assert not Member.objects.exists()
+
+
+def test_unreadable_file_type_is_refused_on_the_field(admin_client):
+    response = upload(admin_client, b"hello", name="members.txt")
+    assert "Upload a .csv or .xlsx file." in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_payments_import_through_the_admin(admin_client):
+    member = enroll(external_id="P1")
+    data = csv_bytes(
+        [["P1", "2026-05", "15000", "yes"]], header=["member", "month", "amount", "paid"]
+    )
+    upload(admin_client, data, kind="payments", name="payments.csv")
+    job = ImportJob.objects.get()
+    assert job.result["counts"]["new"] == 1
+    admin_client.post(f"/admin/import/{job.pk}/")
+    payment = Payment.objects.get(member=member)
+    assert payment.paid and str(payment.period) == "2026-05-01"
+
+
+def test_large_files_run_on_the_worker_and_report_progress(admin_client, settings):
+    settings.IMPORT_BACKGROUND_BYTES = 10  # every file counts as large
+    upload(admin_client, clean_file())
+    job = ImportJob.objects.get()
+    status = admin_client.get(f"/admin/import/{job.pk}/status/").json()
+    assert status == {
+        "status": "checked",
+        "label": str(ImportJob.Status.CHECKED.label),
+        "rows_done": 2,
+        "finished": True,
+    }
+    admin_client.post(f"/admin/import/{job.pk}/")
+    assert admin_client.get(f"/admin/import/{job.pk}/status/").json()["status"] == "done"
+    assert Member.objects.count() == 2
+
+
+def test_front_desk_may_import_and_others_may_not(client, django_user_model):
+    desk = django_user_model.objects.create_user("desk2", password="pw", is_staff=True)
+    desk.groups.add(Group.objects.get(name="Front desk"))
+    client.force_login(desk)
+    assert client.get("/admin/import/").status_code == 200
+    assert upload(client, clean_file()).status_code == 200
+    assert ImportJob.objects.count() == 1
+
+    plain = django_user_model.objects.create_user("plain", password="pw", is_staff=True)
+    client.force_login(plain)
+    assert client.get("/admin/import/").status_code == 403
+    job = ImportJob.objects.get()
+    assert client.get(f"/admin/import/{job.pk}/").status_code == 403
+    assert client.get(f"/admin/import/{job.pk}/status/").status_code == 403
+    client.logout()
+    assert client.get("/admin/import/").status_code == 302  # to the login page
+
+
+def test_import_pages_use_a_fixed_number_of_queries(admin_client, django_assert_max_num_queries):
+    upload(admin_client, clean_file())
+    job = ImportJob.objects.get()
+    with django_assert_max_num_queries(12):
+        admin_client.get("/admin/import/")
+    with django_assert_max_num_queries(12):
+        admin_client.get(f"/admin/import/{job.pk}/")
