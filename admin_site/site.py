@@ -10,7 +10,7 @@ class BonusDeskAdminSite(UnfoldAdminSite):
     index_title = _("Dashboard")
 
     def get_urls(self):
-        from . import closes, imports
+        from . import closes, exports, imports
 
         # Before the admin's own patterns: its last one catches every other URL.
         pages = [
@@ -24,6 +24,7 @@ class BonusDeskAdminSite(UnfoldAdminSite):
                 self.admin_view(closes.month_close_status),
                 name="month_close_status",
             ),
+            path("export/", self.admin_view(exports.export_view), name="export"),
             path("import/", self.admin_view(imports.import_start), name="import_start"),
             path("import/<int:job_id>/", self.admin_view(imports.import_job), name="import_job"),
             path(

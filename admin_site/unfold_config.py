@@ -12,6 +12,12 @@ def _can(permission: str):
     return lambda request: request.user.has_perm(permission)
 
 
+def _may_export(request) -> bool:
+    from admin_site.exports import allowed_exports
+
+    return bool(allowed_exports(request.user))
+
+
 def _may_import(request) -> bool:
     from admin_site.imports import may_import  # imported late: settings load before models
 
@@ -134,6 +140,12 @@ UNFOLD = {
                         "icon": "upload",
                         "link": reverse_lazy("admin:import_start"),
                         "permission": _may_import,
+                    },
+                    {
+                        "title": _("Export a spreadsheet"),
+                        "icon": "download",
+                        "link": reverse_lazy("admin:export"),
+                        "permission": _may_export,
                     },
                     {
                         "title": _("Export the ledger"),

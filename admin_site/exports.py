@@ -1,0 +1,80 @@
+"""The export page: members (with sponsor key, level, downline size, referral link),
+payments, a month's statements with the level breakdown, or the ledger, as CSV or XLSX —
+the same resources as the export_* commands."""
+
+import tempfile
+from pathlib import Path
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bonuses import resources
+from core.periods import current_period, format_month, parse_month
+
+EXPORTS = {
+    "members": (gettext_lazy("Members"), "bonuses.view_member"),
+    "payments": (gettext_lazy("Payments"), "bonuses.view_payment"),
+    "statements": (gettext_lazy("Statements for a month"), "bonuses.view_ledgerentry"),
+    "ledger": (gettext_lazy("Ledger"), "bonuses.view_ledgerentry"),
+}
+
+
+def allowed_exports(user) -> list[tuple[str, str]]:
+    return [(key, label) for key, (label, perm) in EXPORTS.items() if user.has_perm(perm)]
+
+
+class ExportForm(forms.Form):
+    what = forms.ChoiceField(label=gettext_lazy("Export"))
+    month = forms.CharField(
+        label=gettext_lazy("Month"),
+        required=False,
+        help_text=gettext_lazy("For statements: YYYY-MM (this month when empty)."),
+    )
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")]
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["what"].choices = allowed_exports(user)
+
+    def clean_month(self):
+        text = self.cleaned_data["month"].strip()
+        try:
+            return parse_month(text) if text else current_period()
+        except ValueError:
+            raise forms.ValidationError(
+                _("“%(value)s” is not a month: expected YYYY-MM, e.g. 2026-11.") % {"value": text}
+            ) from None
+
+
+def _write(what: str, period, path: str) -> None:
+    if what == "statements":
+        resources.export_statements(period, path)
+    else:
+        getattr(resources, f"export_{what}")(path)
+
+
+def export_view(request):
+    if not allowed_exports(request.user):
+        raise PermissionDenied
+    form = ExportForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        what, period, fmt = (form.cleaned_data[k] for k in ("what", "month", "format"))
+        suffix = f"-{format_month(period)}" if what == "statements" else ""
+        filename = f"bonusdesk-{what}{suffix}.{fmt}"
+        folder = Path(tempfile.mkdtemp(prefix="bonusdesk-export-"))
+        path = folder / filename
+        _write(what, period, str(path))
+        # Unlinked at once: the open handle keeps the data until the response is sent.
+        handle = path.open("rb")
+        path.unlink()
+        folder.rmdir()
+        return FileResponse(handle, as_attachment=True, filename=filename)
+    context = {**admin.site.each_context(request), "title": _("Export"), "form": form}
+    return TemplateResponse(request, "admin_site/export.html", context)
