@@ -64,6 +64,8 @@ def custom_pages(user):
     yield reverse("admin:bonuses_member_lookup") + f"?member={anna.pk}", 200 if members else 403
     yield reverse("admin:bonuses_payment_month"), 200 if members else 403
     yield reverse("admin:month_close"), 200 if closes else 403
+    yield reverse("admin:import_start"), 200 if user.has_perm("bonuses.add_member") else 403
+    yield reverse("admin:export"), 200 if members else 403
     yield reverse("admin:bonuses_member_history", args=[anna.pk]), 200 if members else 403
     payment = anna.payments.first()
     yield reverse("admin:bonuses_payment_history", args=[payment.pk]), 200 if members else 403
