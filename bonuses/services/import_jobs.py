@@ -20,11 +20,13 @@ def _in_background(job: ImportJob) -> bool:
     return job.file.size > settings.IMPORT_BACKGROUND_BYTES
 
 
-def _dispatch(job: ImportJob, task: str) -> None:
+def _dispatch(job: ImportJob, step) -> None:
+    """Run `step` now, or hand it to the worker (bonuses.tasks has a task of the same name)."""
     if _in_background(job):
-        async_task(f"bonuses.tasks.{task}", job.pk, task_name=f"{task} #{job.pk}")
+        name = step.__name__
+        async_task(f"bonuses.tasks.{name}", job.pk, task_name=f"{name} #{job.pk}")
     else:
-        globals()[task](job.pk)
+        step(job.pk)
 
 
 def import_job_start(*, kind: str, upload: UploadedFile, by) -> ImportJob:
@@ -34,7 +36,7 @@ def import_job_start(*, kind: str, upload: UploadedFile, by) -> ImportJob:
     if not upload.name.lower().endswith(EXTENSIONS):
         raise ValidationError({"file": _("Upload a .csv or .xlsx file.")})
     job = ImportJob.objects.create(kind=kind, file=upload, name=upload.name[:255], created_by=by)
-    _dispatch(job, "import_job_check")
+    _dispatch(job, import_job_check)
     return job
 
 
@@ -88,7 +90,7 @@ def import_job_confirm(*, job: ImportJob, by) -> ImportJob:
     if not started:
         raise ValidationError(_("This file is already being imported."))
     job.refresh_from_db()
-    _dispatch(job, "import_job_write")
+    _dispatch(job, import_job_write)
     job.refresh_from_db()
     return job
 
