@@ -7,21 +7,17 @@ Each function yields plain dicts; bonuses.resources turns them into CSV or XLSX.
 from collections import Counter
 from datetime import date
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from bonuses.models import LedgerEntry, Member, Payment
 from bonuses.selectors.statements import cents_to_money
 from bonuses.services.plans import all_plan_terms, terms_in_force
+from core.links import referral_url
 from core.periods import format_month
 
 from .keys import phone_text
 
 STEP = Member.steplen
-
-
-def referral_link(code: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/join/{code}/"
 
 
 def member_keys() -> dict[int, str]:
@@ -77,7 +73,7 @@ def members_rows():
             "sponsor": keys.get(m["sponsor_id"], "") if m["sponsor_id"] else "",
             "level": m["depth"],
             "downline": downline[m["path"]],
-            "referral_link": referral_link(m["referral_code"]),
+            "referral_link": referral_url(m["referral_code"]),
         }
 
 

@@ -6,13 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
 from bonuses.forms import NameSponsorForm
 from bonuses.models import Member
 from bonuses.selectors import downline_children, member_page
 from bonuses.services import member_name_sponsor
 from bonuses.services.plans import all_plan_terms, terms_in_force
+from core.links import referral_url
 from core.periods import current_period
 
 
@@ -35,7 +35,7 @@ def me(request):
     if member is None:
         return render(request, "bonuses/no_member.html", status=403)
     page = member_page(member=member)
-    link = request.build_absolute_uri(reverse("bonuses:referral", args=[member.referral_code]))
+    link = referral_url(member.referral_code)
     context = {
         "member": member,
         "page": page,

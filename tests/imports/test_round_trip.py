@@ -85,7 +85,8 @@ def test_export_then_import_into_an_empty_database(tmp_path, suffix):
     assert_tree_valid()
 
 
-def test_members_export_has_level_downline_and_referral_link(tmp_path):
+def test_members_export_has_level_downline_and_referral_link(tmp_path, settings):
+    settings.SITE_URL = "http://club.test/"
     tree = _club()
     path = tmp_path / "m.csv"
     call_command("export_members", str(path))
@@ -93,7 +94,7 @@ def test_members_export_has_level_downline_and_referral_link(tmp_path):
     a = rows[tree["a"].first_name]
     assert a["level"] == "3"
     assert a["downline"] == "6"  # b1, b2, c, d1, d2 and the extra member
-    assert a["referral_link"].endswith(f"/join/{tree['a'].referral_code}/")
+    assert a["referral_link"] == f"http://club.test/r/{tree['a'].referral_code}/"
     tree["member"].refresh_from_db()
     assert a["sponsor"] == (tree["member"].external_id or tree["member"].email)
 

@@ -281,3 +281,11 @@ def test_demo_member_anna_sees_her_page(client):
     page = client.get("/me/")
     assert page.status_code == 200
     assert "Hello, " in html(page)
+
+
+def test_the_link_on_the_page_is_built_from_site_url_not_the_request_host(member_client, settings):
+    settings.SITE_URL = "https://club.example.kz"
+    member = enroll(first_name="Anna")
+    response = member_client(member).get("/me/", HTTP_HOST="evil.example")
+    link = text_of(response, "referral-link")
+    assert link == f"https://club.example.kz/r/{member.referral_code}/"
