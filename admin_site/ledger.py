@@ -25,6 +25,7 @@ from unfold.widgets import (
 from bonuses import services
 from bonuses.models import LedgerEntry, Member, Package
 from bonuses.selectors import member_balance
+from bonuses.selectors.search import member_search
 from core.money import format_money
 from core.periods import current_period
 
@@ -52,23 +53,6 @@ class LedgerEntryResource(resources.ModelResource):
 
     def dehydrate_member_name(self, entry):
         return str(entry.member)
-
-
-SEARCH_MEMBERS = 500  # a surname prefix as short as one letter stops here
-
-
-def ledger_search_members(term: str) -> list[int] | None:
-    from django.db.models import Q
-
-    term = (term or "").strip()
-    if not term:
-        return None
-    match = Q(email=term.lower()) | Q(external_id=term) | Q(phone=term)
-    surname = term[:1].upper() + term[1:]
-    upper = surname[:-1] + chr(ord(surname[-1]) + 1)
-    match |= Q(last_name__gte=surname, last_name__lt=upper, last_name__startswith=surname)
-    members = Member.objects.filter(match).order_by()  # unordered: stop at the limit
-    return list(members.values_list("pk", flat=True)[:SEARCH_MEMBERS])
 
 
 class PeriodFilter(admin.SimpleListFilter):
@@ -103,7 +87,9 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
     list_filter_submit = True
     list_select_related = ["member", "created_by"]
     search_fields = ["member__last_name"]  # see get_search_results
-    search_help_text = _("Surname (its beginning), email, phone or club member number.")
+    search_help_text = _(
+        "Member: name or surname in any order, part of an email or phone, club number or login."
+    )
     autocomplete_fields = ["member"]
     # Newest first by id: a close writes a million entries with one timestamp, so
     # ordering by created_at would sort them all; and no count of millions of rows.
@@ -113,12 +99,11 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
     show_full_result_count = False
 
     def get_search_results(self, request, queryset, search_term):
-        """The entries of the members the term names, found by index (a surname prefix
-        or an exact email, phone or number), instead of a join scanned with icontains."""
-        members = ledger_search_members(search_term)
-        if members is None:
+        """The entries of the members the term finds (bonuses.selectors.search), as a
+        subquery rather than a join scanned with icontains."""
+        if not search_term.strip():
             return queryset, False
-        return queryset.filter(member_id__in=members), False
+        return queryset.filter(member_id__in=member_search(search_term).values("pk")), False
 
     readonly_fields = [
         "member",

@@ -17,6 +17,7 @@ from unfold.paginator import InfinitePaginator
 
 from bonuses import services
 from bonuses.models import Member
+from bonuses.selectors.search import member_search
 from core.money import format_money
 from core.periods import format_month
 
@@ -24,7 +25,6 @@ from . import member_views
 from .member_filters import HasSponsorFilter, JoinedMonthFilter, PaidThisMonthFilter
 from .member_forms import MemberForm, MonthActionForm
 from .member_page import DOWNLINE_CAP, MemberChangeList
-from .member_search import member_search_q
 
 # Bulk payment actions run one service call per member: keep a mistaken "select all"
 # on a million members from holding the month's lock for an hour.
@@ -74,9 +74,10 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_display_links = ["name"]
     list_select_related = ["sponsor"]
     list_filter = [PaidThisMonthFilter, HasSponsorFilter, JoinedMonthFilter]
-    search_fields = ["last_name"]  # shows the search box; member_search_q does the work
+    search_fields = ["last_name"]  # shows the search box; member_search does the work
     search_help_text = _(
-        "Surname (then first name), username, email, phone, club number or referral code."
+        "Name or surname in any order, part of an email or phone (8 701…, +7 701…, 701…), "
+        "club number, login or referral code."
     )
     ordering = ["-pk"]
     autocomplete_fields = ["sponsor", "user"]
@@ -112,8 +113,8 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
         return MemberChangeList
 
     def get_search_results(self, request, queryset, search_term):
-        match = member_search_q(search_term)
-        return (queryset if match is None else queryset.filter(match)), False
+        # Also the autocomplete of every member picker (sponsor, payment, ledger, lookup).
+        return member_search(search_term, queryset), False
 
     @admin.display(description=_("name"), ordering="last_name")
     def name(self, member):

@@ -14,10 +14,10 @@ from unfold.paginator import InfinitePaginator
 
 from bonuses import services
 from bonuses.models import Member, Payment
+from bonuses.selectors.search import member_search
 from core.periods import add_months, current_period, format_month, parse_month
 
 from .member_page import paid_ids
-from .member_search import member_search_q
 from .member_views import can_change_payments
 
 MONTHS_OFFERED = 24
@@ -57,8 +57,10 @@ class PaymentAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_editable = ["paid"]
     list_filter = [MonthFilter, "paid"]
     list_select_related = ["member", "recorded_by"]
-    search_fields = ["member__last_name"]  # shows the box; member_search_q does the work
-    search_help_text = _("Member: surname, username, email, phone, club number or code.")
+    search_fields = ["member__last_name"]  # shows the box; member_search does the work
+    search_help_text = _(
+        "Member: name or surname in any order, part of an email or phone, club number or login."
+    )
     autocomplete_fields = ["member"]
     readonly_fields = ["paid_on", "recorded_by"]
     ordering = ["-pk"]
@@ -72,10 +74,9 @@ class PaymentAdmin(SimpleHistoryAdmin, ModelAdmin):
         return [*fixed, *self.readonly_fields]
 
     def get_search_results(self, request, queryset, search_term):
-        match = member_search_q(search_term)
-        if match is None:
+        if not search_term.strip():
             return queryset, False
-        return queryset.filter(member__in=Member.objects.filter(match).values("pk")), False
+        return queryset.filter(member__in=member_search(search_term).values("pk")), False
 
     def save_model(self, request, obj, form, change):
         """Every save, the list's `paid` checkboxes included, goes through the service

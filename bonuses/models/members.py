@@ -9,6 +9,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager
 
+from core.search import normalise
+
 
 def new_referral_code() -> str:
     """11 URL-safe characters from the OS's CSPRNG: ~64 bits, not guessable.
@@ -17,6 +19,31 @@ def new_referral_code() -> str:
     while (code := secrets.token_urlsafe(8)).startswith("-"):
         pass
     return code
+
+
+# The member fields a staff search matches, in the order the key lists them.
+SEARCH_KEY_FIELDS = ("last_name", "first_name", "middle_name", "email", "phone", "external_id")
+
+
+def member_search_key(**fields) -> str:
+    """The normalised text a staff search matches (Member.search_key): surname, first and
+    middle name, email, the phone's digits and the club number, casefolded with ё read as
+    е (core.search.normalise). Every writer of members calls this: the member services
+    and the bulk writers (imports, seed_demo), with the fields named in
+    SEARCH_KEY_FIELDS (missing ones count as empty).
+
+    Words are matched by substring in any order, so "Иванова Анна", "анна иванова",
+    "ИВАНОВА" and "701 123" all find the member (bonuses.selectors.search)."""
+    unknown = set(fields) - set(SEARCH_KEY_FIELDS)
+    if unknown:
+        raise TypeError(f"member_search_key() got unexpected fields: {', '.join(sorted(unknown))}")
+    parts = []
+    for name in SEARCH_KEY_FIELDS:
+        value = fields.get(name) or ""
+        if name == "phone":
+            value = "".join(c for c in str(value) if c.isdigit())
+        parts.append(str(value))
+    return normalise(" ".join(parts))
 
 
 class MemberManager(MP_NodeManager):
@@ -71,8 +98,13 @@ class Member(MP_Node):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # member_search_key() of the fields above; a trigram index serves substring search
+    # on PostgreSQL (migration 0008).
+    search_key = models.TextField(_("search key"), blank=True, default="", editable=False)
 
-    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["path", "depth", "numchild", "updated_at", "search_key"]
+    )
 
     objects = MemberManager()
 
@@ -111,6 +143,13 @@ class Member(MP_Node):
         """First name and last initial: what other members may see."""
         initial = f" {self.last_name[:1]}." if self.last_name else ""
         return f"{self.first_name}{initial}"
+
+    def refresh_search_key(self) -> str:
+        """Set search_key from the member's own fields (before a save); returns it."""
+        self.search_key = member_search_key(
+            **{name: getattr(self, name) for name in SEARCH_KEY_FIELDS}
+        )
+        return self.search_key
 
     def downline_bounds(self) -> tuple[str, str | None]:
         return path_bounds(self.path)

@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from bonuses.models import Member, Payment
-from bonuses.models.members import new_referral_code
+from bonuses.models.members import member_search_key, new_referral_code
 from core.bulk import insert_rows, refresh_planner_stats, reset_sequences
 from core.periods import add_months, current_period
 
@@ -95,6 +95,12 @@ def seed_club(*, members: int, months: int = 6, seed: int | None = None) -> Seed
         for i, path in enumerate(paths):
             mid = first_id + i
             parent = parents[i]
+            first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            email, phone, external_id = (
+                f"member{mid}@demo.bonusdesk.test",
+                f"+7701{mid % 10_000_000:07d}",
+                f"S{mid}",
+            )
             yield (
                 mid,
                 path,
@@ -102,24 +108,31 @@ def seed_club(*, members: int, months: int = 6, seed: int | None = None) -> Seed
                 allocator.numchild(path),
                 None,
                 first_id + parent if parent >= 0 else None,
-                rng.choice(FIRST_NAMES),
-                rng.choice(LAST_NAMES),
+                first_name,
+                last_name,
                 "",
-                f"member{mid}@demo.bonusdesk.test",
-                f"+7701{mid % 10_000_000:07d}",
+                email,
+                phone,
                 None,
                 "",
-                f"S{mid}",
+                external_id,
                 ops.adapt_datefield_value(joined[i]),
                 new_referral_code(),
                 now,
                 now,
+                member_search_key(
+                    first_name=first_name,
+                    last_name=last_name,
+                    email=email,
+                    phone=phone,
+                    external_id=external_id,
+                ),
             )
 
     columns = [
         "id", "path", "depth", "numchild", "user_id", "sponsor_id", "first_name",
         "last_name", "middle_name", "email", "phone", "birth_date", "address",
-        "external_id", "joined_on", "referral_code", "created_at", "updated_at",
+        "external_id", "joined_on", "referral_code", "created_at", "updated_at", "search_key",
     ]  # fmt: skip
     insert_rows(Member, columns, member_rows())
     reset_sequences(Member)

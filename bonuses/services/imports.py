@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from bonuses.models import Member, MonthClose, Payment
+from bonuses.models.members import SEARCH_KEY_FIELDS, member_search_key
 from core.bulk import insert_rows, reset_sequences
 
 from .locks import lock_tree_exclusive
@@ -29,7 +30,7 @@ from .tree_bulk import PathAllocator
 MEMBER_COLUMNS = [
     "id", "path", "depth", "numchild", "user_id", "sponsor_id", "first_name", "last_name",
     "middle_name", "email", "phone", "birth_date", "address", "external_id", "joined_on",
-    "referral_code", "created_at", "updated_at",
+    "referral_code", "created_at", "updated_at", "search_key",
 ]  # fmt: skip
 HISTORY_COLUMNS = [
     "id", "first_name", "last_name", "middle_name", "email", "phone", "birth_date", "address",
@@ -114,6 +115,7 @@ def members_import(*, plan, by=None, progress=None) -> dict[str, int]:
             ops.adapt_datefield_value(v.get("birth_date")), v.get("address", ""),
             v.get("external_id", ""), ops.adapt_datefield_value(v.get("joined_on", today)),
             codes[i], now_db, now_db,
+            member_search_key(**{name: v.get(name, "") for name in SEARCH_KEY_FIELDS}),
         )  # fmt: skip
 
     insert_rows(Member, MEMBER_COLUMNS, (member_tuple(i) for i in new_rows))
@@ -172,11 +174,12 @@ def _update_existing(plan, user_ids, by) -> None:
                 setattr(member, name, value)
                 fields.add(name)
         member.updated_at = timezone.now()
+        member.refresh_search_key()
         objs.append(member)
     bulk_update_with_history(
         objs,
         Member,
-        sorted(fields) + ["updated_at"],
+        sorted(fields) + ["search_key", "updated_at"],
         batch_size=1_000,
         default_user=by,
         default_change_reason="import",

@@ -46,6 +46,7 @@ def member_enroll(*, sponsor: Member | None = None, by=None, **fields) -> Member
         raise TypeError(f"member_enroll() got unexpected fields: {', '.join(sorted(unknown))}")
     member = Member(sponsor=sponsor, **_normalise(fields))
     member.full_clean(exclude=TREE_FIELDS + ["sponsor"])
+    member.refresh_search_key()
     if by is not None:
         member._history_user = by
     lock_tree_for_insert()
@@ -68,9 +69,10 @@ def member_update(*, member: Member, by=None, **fields) -> Member:
     for name, value in _normalise(fields).items():
         setattr(member, name, value)
     member.full_clean(exclude=TREE_FIELDS + ["sponsor"])
+    member.refresh_search_key()
     if by is not None:
         member._history_user = by
-    member.save(update_fields=[*fields, "updated_at"])
+    member.save(update_fields=[*fields, "search_key", "updated_at"])
     return member
 
 
