@@ -19,7 +19,9 @@ from bonuses import services
 from bonuses.models import MonthClose
 from bonuses.services.close import CloseResult
 from core.money import format_money
-from core.periods import current_period, format_month, parse_month
+from core.periods import current_period, format_month, format_period, parse_month
+
+from .background_tasks import task_name
 
 VIEW_PERMISSION = "bonuses.view_monthclose"
 CLOSE_PERMISSION = "bonuses.add_monthclose"
@@ -75,7 +77,12 @@ def _preview(request, text: str) -> CloseResult | None:
     return result
 
 
-def _start_close(request, text: str):
+def earlier_open_periods(period: date) -> list[date]:
+    """Months before `period` that are still open, oldest first."""
+    return [p for p in services.unclosed_periods() if p < period]
+
+
+def _start_close(request, text: str, *, through: bool):
     from django_q.tasks import async_task
 
     _check(request, CLOSE_PERMISSION)
@@ -84,11 +91,19 @@ def _start_close(request, text: str):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("admin:month_close")
+    if earlier_open_periods(period) and not through:
+        # Asked on the confirmation, which offers to close them in order: nothing is closed.
+        messages.error(
+            request,
+            _("Earlier months are still open: confirm closing them in order first."),
+        )
+        return redirect(f"{reverse('admin:month_close')}?{urlencode({'confirm': text})}")
     task_id = async_task(
         "bonuses.tasks.close_month",
         period.isoformat(),
         request.user.pk,
-        task_name=f"Close {format_month(period)} ({request.user})",
+        through,
+        task_name=task_name("close", period, request.user, through=through),
     )
     url = reverse("admin:month_close")
     return redirect(f"{url}?task={task_id}&period={format_month(period)}")
@@ -103,27 +118,39 @@ def month_close_view(request):
             messages.error(request, _("Tick the confirmation to close the month."))
             query = urlencode({"confirm": request.POST.get("period", "")})
             return redirect(f"{reverse('admin:month_close')}?{query}")
-        return _start_close(request, request.POST.get("period", ""))
+        through = request.POST.get("through") == "yes"
+        return _start_close(request, request.POST.get("period", ""), through=through)
     preview = _preview(request, request.GET["preview"]) if "preview" in request.GET else None
     confirm = request.GET.get("confirm")
+    earlier = []
     if confirm:
         _check(request, CLOSE_PERMISSION)
         try:
-            confirm = format_month(_closable_period(confirm))
+            confirm = _closable_period(confirm)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             confirm = None
+        else:
+            earlier = earlier_open_periods(confirm)
     context = {
         **admin.site.each_context(request),
         "title": _("Month close"),
         "rows": period_rows(),
         "preview": preview,
         "confirm_period": confirm,
+        "earlier_periods": earlier,
         "task_id": request.GET.get("task"),
-        "task_period": request.GET.get("period"),
+        "task_period": _period_or_none(request.GET.get("period")),
         "can_close": request.user.has_perm(CLOSE_PERMISSION),
     }
     return TemplateResponse(request, "admin_site/month_close.html", context)
+
+
+def _period_or_none(text: str | None) -> date | None:
+    try:
+        return parse_month(text) if text else None
+    except ValueError:
+        return None
 
 
 def _task_state(task_id: str) -> dict:
@@ -140,14 +167,21 @@ def _task_state(task_id: str) -> dict:
         }
     result = task.result or {}
     seconds = (task.stopped - task.started).total_seconds() if _is_time(task) else None
-    return {
-        "state": "done",
-        "message": (
+    month = _period_or_none(result.get("period", "")[:7])
+    closed = [date.fromisoformat(p) for p in result.get("closed_periods", [])]
+    if len(closed) > 1:
+        message = _("Closed in order: %(months)s.") % {
+            "months": ", ".join(format_period(p) for p in closed)
+        }
+    else:
+        message = (
             _("%(month)s was already closed.")
             if result.get("already_closed")
             else _("%(month)s is closed.")
-        )
-        % {"month": result.get("period", "")[:7]},
+        ) % {"month": format_period(month) if month else ""}
+    return {
+        "state": "done",
+        "message": message,
         "total": format_money(result.get("total", "0")),
         "entries": result.get("entries", 0),
         "earners": result.get("earners", 0),

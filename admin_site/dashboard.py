@@ -15,6 +15,9 @@ from bonuses.models import MonthClose, Payment
 from bonuses.selectors.club import dashboard_figures
 from bonuses.tasks import MONTH_CLOSE_SCHEDULE
 from core.money import format_money
+from core.periods import format_period
+
+from .background_tasks import task_title
 
 LATEST_PAYMENTS = 10
 PRIMARY = "var(--color-primary-600)"
@@ -22,7 +25,7 @@ SECONDARY = "var(--color-primary-300)"
 
 
 def _month_label(period) -> str:
-    return formats.date_format(period, "M Y")
+    return format_period(period, short=True)
 
 
 def _chart(labels, datasets) -> str:
@@ -44,9 +47,11 @@ def _kpis(figures, last_close, next_close) -> list[dict]:
     if figures.accrued_is_estimate:
         accrued_note += " · " + _("before the active-earner rule")
     if last_close is not None:
-        last_value = _month_label(last_close.period)
+        last_value = format_period(last_close.period)
         last_note = _("%(when)s by %(who)s, %(total)s") % {
-            "when": formats.date_format(timezone.localtime(last_close.closed_at), "d.m.Y H:i"),
+            "when": formats.date_format(
+                timezone.localtime(last_close.closed_at), "SHORT_DATETIME_FORMAT"
+            ),
             "who": last_close.closed_by or _("schedule"),
             "total": format_money((last_close.totals or {}).get("total", "0")),
         }
@@ -87,11 +92,11 @@ def _kpis(figures, last_close, next_close) -> list[dict]:
         {
             "title": _("Next scheduled close"),
             "value": (
-                formats.date_format(timezone.localtime(next_close), "d.m.Y H:i")
+                formats.date_format(timezone.localtime(next_close), "SHORT_DATETIME_FORMAT")
                 if next_close
                 else _("not scheduled")
             ),
-            "note": _("django-q2 schedule “%(name)s”") % {"name": MONTH_CLOSE_SCHEDULE},
+            "note": _("schedule “%(name)s”") % {"name": task_title(MONTH_CLOSE_SCHEDULE)},
             "icon": "schedule",
         },
     ]
@@ -118,7 +123,7 @@ def _payments_table() -> dict:
         "rows": [
             [
                 _member_link(p.member_id, str(p.member)),
-                {"content": _month_label(p.period), "class": "whitespace-nowrap"},
+                {"content": format_period(p.period), "class": "whitespace-nowrap"},
                 {"content": format_money(p.amount), "class": "whitespace-nowrap"},
                 _("yes") if p.paid else _("no"),
                 str(p.recorded_by or "—"),

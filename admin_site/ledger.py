@@ -9,6 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.admin import ExportMixin
@@ -16,18 +19,16 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.paginator import InfinitePaginator
-from unfold.widgets import (
-    UnfoldAdminDecimalFieldWidget,
-    UnfoldAdminSelectWidget,
-    UnfoldAdminTextInputWidget,
-)
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from bonuses import services
 from bonuses.models import LedgerEntry, Member, Package
 from bonuses.selectors import member_balance
 from bonuses.selectors.search import member_search
 from core.money import format_money
-from core.periods import current_period
+from core.periods import current_period, format_month, format_period
+
+from .fields import MoneyField
 
 OPERATE_PERMISSION = "bonuses.add_ledgerentry"
 
@@ -54,6 +55,49 @@ class LedgerEntryResource(resources.ModelResource):
     def dehydrate_member_name(self, entry):
         return str(entry.member)
 
+    def dehydrate_reason(self, entry):
+        return entry.reason_text
+
+
+def _money_or_dash(value) -> str:
+    return format_money(value) if value not in (None, "") else "—"
+
+
+def ledger_breakdown(entry: LedgerEntry) -> str:
+    """An entry's breakdown in words and money, not as its stored JSON."""
+    data = entry.breakdown or {}
+    lines = []
+    for number, amount in enumerate(data.get("levels") or [], start=1):
+        lines.append(
+            gettext("Level %(level)s: %(amount)s")
+            % {"level": number, "amount": format_money(amount)}
+        )
+    part = data.get("part")
+    if part == "referred":
+        lines.append(gettext("Referred bonus of the payer"))
+    elif part == "level":
+        lines.append(gettext("Commission at level %(level)s") % {"level": data.get("level")})
+    elif part == "own_activity":
+        lines.append(gettext("The payer's own earnings from their downline"))
+    if "before" in data or "after" in data:
+        lines.append(
+            gettext("Payment: %(before)s → %(after)s")
+            % {
+                "before": _money_or_dash(data.get("before")),
+                "after": _money_or_dash(data.get("after")),
+            }
+        )
+    if data.get("package"):
+        lines.append(
+            gettext("Package %(name)s: threshold %(threshold)s, bonus %(bonus)s")
+            % {
+                "name": data["package"],
+                "threshold": _money_or_dash(data.get("threshold")),
+                "bonus": _money_or_dash(data.get("bonus")),
+            }
+        )
+    return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "—"
+
 
 class PeriodFilter(admin.SimpleListFilter):
     """Months as a short dropdown of the last two years, not a scan of the ledger for its
@@ -66,7 +110,8 @@ class PeriodFilter(admin.SimpleListFilter):
         from core.periods import add_months
 
         now = current_period()
-        return [(f"{p:%Y-%m}", f"{p:%Y-%m}") for p in (add_months(now, -i) for i in range(24))]
+        months = (add_months(now, -i) for i in range(24))
+        return [(format_month(p), format_period(p)) for p in months]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -78,7 +123,7 @@ class PeriodFilter(admin.SimpleListFilter):
 class LedgerEntryAdmin(ExportMixin, ModelAdmin):
     resource_classes = [LedgerEntryResource]
     export_form_class = ExportForm
-    list_display = ["created_at", "member", "kind", "period", "amount", "reason", "created_by"]
+    list_display = ["created_at", "member", "kind", "month", "money", "why", "created_by"]
     list_filter = [
         ("member", AutocompleteSelectFilter),
         ("kind", ChoicesDropdownFilter),
@@ -108,14 +153,31 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
     readonly_fields = [
         "member",
         "kind",
-        "period",
-        "amount",
-        "breakdown",
+        "month",
+        "money",
+        "parts",
         "payment",
-        "reason",
+        "why",
         "created_by",
         "created_at",
     ]
+    fields = readonly_fields
+
+    @admin.display(description=_("month"), ordering="period")
+    def month(self, entry):
+        return format_period(entry.period) if entry.period else "—"
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def money(self, entry):
+        return format_money(entry.amount)
+
+    @admin.display(description=_("reason"))
+    def why(self, entry):
+        return entry.reason_text
+
+    @admin.display(description=_("breakdown"))
+    def parts(self, entry):
+        return ledger_breakdown(entry)
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
@@ -215,13 +277,7 @@ def _reason_field(required=True):
 
 
 def _amount_field(help_text):
-    return forms.DecimalField(
-        label=_("Amount"),
-        max_digits=14,
-        decimal_places=2,
-        widget=UnfoldAdminDecimalFieldWidget,
-        help_text=help_text,
-    )
+    return MoneyField(label=_("Amount"), max_digits=14, help_text=help_text)
 
 
 class ClaimForm(forms.Form):

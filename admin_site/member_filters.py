@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from bonuses.models import Payment
-from core.periods import add_months, current_period, format_month, parse_month
+from core.periods import add_months, current_period, format_month, format_period, parse_month
 
 MONTHS_OFFERED = 24
 
@@ -49,7 +49,7 @@ class JoinedMonthFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         now = current_period()
         months = (add_months(now, -i) for i in range(MONTHS_OFFERED))
-        return [(format_month(p), format_month(p)) for p in months]
+        return [(format_month(p), format_period(p)) for p in months]
 
     def queryset(self, request, queryset):
         if not self.value():

@@ -1,5 +1,4 @@
-"""The member form (a sponsor change is confirmed with the size of the subtree that moves)
-and the month field of the member list's bulk actions."""
+"""The member form and the month field of the member list's bulk actions."""
 
 from datetime import date
 
@@ -8,24 +7,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.forms import ActionForm
-from unfold.widgets import UnfoldAdminTextInputWidget, UnfoldBooleanWidget
+from unfold.widgets import UnfoldAdminTextInputWidget
 
 from bonuses import services
 from bonuses.models import Member
-from bonuses.models.members import path_bounds
 from core.periods import current_period, parse_month
 
 
-def downline_size(member: Member) -> int:
-    low, high = path_bounds(member.path)
-    rows = Member.objects.filter(path__gte=low)
-    return (rows.filter(path__lt=high) if high else rows).count()
-
-
 class MemberForm(forms.ModelForm):
-    confirm_move = forms.BooleanField(
-        label=_("Confirm the move"), required=False, widget=forms.HiddenInput
-    )
+    """Refuses a sponsor the services would refuse, on the field; a sponsor change that is
+    allowed is confirmed on its own page first (MemberAdmin.changeform_view)."""
 
     class Meta:
         model = Member
@@ -36,40 +27,15 @@ class MemberForm(forms.ModelForm):
         member = self.instance
         if member.pk is None or "sponsor" not in self.changed_data or self.has_error("sponsor"):
             return data
-        sponsor = data.get("sponsor")
-        error = services.sponsor_change_error(member, sponsor)
+        error = services.sponsor_change_error(member, data.get("sponsor"))
         if error:
             self.add_error("sponsor", error)
-        elif not data.get("confirm_move"):
-            self._ask_confirmation(member, sponsor)
         return data
 
-    def _ask_confirmation(self, member: Member, sponsor: Member | None) -> None:
-        followers = downline_size(member)
-        field = self.fields["confirm_move"]
-        field.widget = UnfoldBooleanWidget()
-        values = {"member": member, "count": followers + 1, "followers": followers}
-        if sponsor is None:
-            field.label = (
-                gettext(
-                    "Yes, make %(member)s a member without a sponsor, with their %(followers)s "
-                    "followers (%(count)s members move)."
-                )
-                % values
-            )
-        else:
-            field.label = gettext(
-                "Yes, move %(member)s and their %(followers)s followers (%(count)s members) "
-                "under %(sponsor)s."
-            ) % {**values, "sponsor": sponsor}
-        self.add_error(
-            "confirm_move",
-            gettext(
-                "Changing the sponsor moves %(count)s members: tick the box to confirm "
-                "and save again."
-            )
-            % values,
-        )
+    @property
+    def moves(self) -> bool:
+        """True when saving changes an existing member's sponsor."""
+        return self.instance.pk is not None and "sponsor" in self.changed_data
 
 
 class MonthActionForm(ActionForm):

@@ -18,8 +18,10 @@ from bonuses import services
 from bonuses.models import LedgerEntry, Member
 from bonuses.models.members import path_bounds
 from bonuses.selectors import member_overview, member_statement
+from bonuses.selectors.corrections import PaymentChange, payment_changes_corrections
 from bonuses.services.plans import plan_terms
-from core.periods import current_period, format_month, parse_month
+from core.money import format_money
+from core.periods import current_period, format_month, format_period, parse_month
 
 from .member_page import DOWNLINE_CAP, downline_sizes, paid_ids
 
@@ -40,7 +42,9 @@ def _check(request, *permissions: str) -> None:
 @require_POST
 def payment_toggle(request, member_id: int):
     """Mark a member's month paid or unpaid (POST paid=1|0, period=YYYY-MM, default this
-    month) through services.payment_set; answers the saved state as JSON."""
+    month) through services.payment_set; answers the saved state as JSON. A change to a
+    closed month answers 409 with the corrections it would post, and is saved only when
+    posted again with confirm=1."""
     if not can_change_payments(request.user):
         return JsonResponse({"error": _("You may not change payments.")}, status=403)
     member = Member.objects.filter(pk=member_id).first()
@@ -56,10 +60,13 @@ def payment_toggle(request, member_id: int):
             {"error": _("period: “%(value)s” is not a month (YYYY-MM).") % {"value": text}},
             status=400,
         )
+    paid = request.POST["paid"] == "1"
+    if request.POST.get("confirm") != "1":
+        preview = payment_changes_corrections([PaymentChange(member, period, paid)])
+        if preview:
+            return JsonResponse(_corrections_question(member, period, paid, preview), status=409)
     try:
-        payment = services.payment_set(
-            member=member, period=period, paid=request.POST["paid"] == "1", by=request.user
-        )
+        payment = services.payment_set(member=member, period=period, paid=paid, by=request.user)
     except ValidationError as exc:
         return JsonResponse({"error": " ".join(exc.messages)}, status=400)
     return JsonResponse(
@@ -70,6 +77,29 @@ def payment_toggle(request, member_id: int):
             "amount": str(payment.amount) if payment else None,
         }
     )
+
+
+def _corrections_question(member: Member, period, paid: bool, preview) -> dict:
+    """The toggle's question before a closed month's payment changes (the page asks it
+    and posts again with confirm=1)."""
+    from .confirmations import correction_rows
+
+    month = format_period(period)
+    question = (
+        _("%(month)s is closed. Marking %(member)s paid posts these corrections, dated today:")
+        if paid
+        else _(
+            "%(month)s is closed. Marking %(member)s not paid posts these corrections, dated today:"
+        )
+    ) % {"month": month, "member": member}
+    rows = correction_rows(preview)
+    lines = [f"{row['name']}: {row['amount']} ({row['what']})" for row in rows]
+    return {
+        "confirm": question,
+        "lines": lines,
+        "total": _("Total: %(amount)s") % {"amount": format_money(preview.total)},
+        "question": _("Save and post the corrections?"),
+    }
 
 
 def _level_counts(member: Member, levels: int) -> list[tuple[int, int | None]]:

@@ -17,11 +17,14 @@ from unfold.paginator import InfinitePaginator
 
 from bonuses import services
 from bonuses.models import Member
+from bonuses.selectors.corrections import PaymentChange, payment_changes_corrections
+from bonuses.selectors.moves import sponsor_move
 from bonuses.selectors.search import member_search
 from core.money import format_money
-from core.periods import format_month
+from core.periods import format_month, format_period
 
 from . import member_views
+from .confirmations import confirmation_page, confirmed
 from .member_filters import HasSponsorFilter, JoinedMonthFilter, PaidThisMonthFilter
 from .member_forms import MemberForm, MonthActionForm
 from .member_page import DOWNLINE_CAP, MemberChangeList
@@ -81,7 +84,7 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
     )
     ordering = ["-pk"]
     autocomplete_fields = ["sponsor", "user"]
-    readonly_fields = ["referral_code", "depth", "created_at", "updated_at"]
+    readonly_fields = ["referral_code", "level", "created_at", "updated_at"]
     fieldsets = [
         (
             None,
@@ -91,13 +94,12 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
                     "first_name",
                     "middle_name",
                     "sponsor",
-                    "confirm_move",
                     "user",
                 ]
             },
         ),
         (_("Contact"), {"fields": ["phone", "email", "address", "birth_date"]}),
-        (_("Club"), {"fields": ["external_id", "joined_on", "referral_code", "depth"]}),
+        (_("Club"), {"fields": ["external_id", "joined_on", "referral_code", "level"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
     actions = ["mark_paid", "mark_unpaid"]
@@ -125,7 +127,7 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
         parts = [str(member.phone) if member.phone else "", member.email]
         return format_html("{}<br><span class='text-xs'>{}</span>", *parts)
 
-    @admin.display(description=_("level"), ordering="depth")
+    @admin.display(description=_("level in the tree"), ordering="depth")
     def level(self, member):
         return member.depth
 
@@ -157,11 +159,35 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     @admin.action(description=_("Mark paid for the chosen month"), permissions=["payments"])
     def mark_paid(self, request, queryset):
-        self._set_paid(request, queryset, paid=True)
+        return self._set_paid(request, queryset, paid=True)
 
     @admin.action(description=_("Mark not paid for the chosen month"), permissions=["payments"])
     def mark_unpaid(self, request, queryset):
-        self._set_paid(request, queryset, paid=False)
+        return self._set_paid(request, queryset, paid=False)
+
+    def _corrections_page(self, request, preview, period, *, paid: bool):
+        month = format_period(period)
+        facts = [
+            gettext(
+                "%(month)s is closed: its bonuses are in the ledger already. Marking "
+                "%(count)s payment(s) %(state)s posts the corrections below, dated today; "
+                "the closed month itself stays as it was."
+            )
+            % {
+                "month": month,
+                "count": preview.changes,
+                "state": gettext("paid") if paid else gettext("not paid"),
+            },
+        ]
+        return confirmation_page(
+            request,
+            title=gettext("Corrections for %(month)s") % {"month": month},
+            facts=facts,
+            button=gettext("Save and post the corrections"),
+            cancel_url=request.get_full_path(),
+            corrections=preview,
+            opts=self.model._meta,
+        )
 
     def _set_paid(self, request, queryset, *, paid: bool) -> None:
         try:
@@ -178,6 +204,12 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
                 messages.ERROR,
             )
             return
+        if not confirmed(request):
+            preview = payment_changes_corrections(
+                PaymentChange(member, period, paid) for member in members
+            )
+            if preview:
+                return self._corrections_page(request, preview, period, paid=paid)
         try:
             changed = services.payments_set_batch(
                 members=members, period=period, paid=paid, by=request.user
@@ -198,7 +230,7 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
                 changed,
             )
         )
-        self.message_user(request, template % {"month": format_month(period), "count": changed})
+        self.message_user(request, template % {"month": format_period(period), "count": changed})
 
     # --- pages --------------------------------------------------------------------
 
@@ -224,6 +256,74 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     def _lookup(self, request):
         return member_views.lookup_view(request, self)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A sponsor change is shown on its own page first: how many members move and
+        which open months' bonuses change; it is saved only when confirmed."""
+        if request.method == "POST" and object_id and not confirmed(request):
+            page = self._move_confirmation(request, object_id)
+            if page is not None:
+                return page
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _move_confirmation(self, request, object_id):
+        member = self.get_object(request, object_id)
+        if member is None or not self.has_change_permission(request, member):
+            return None
+        form = self.get_form(request, member, change=True)(
+            request.POST, request.FILES, instance=Member.objects.get(pk=member.pk)
+        )
+        if not (form.is_valid() and form.moves):
+            return None  # the normal flow shows the form's errors or saves
+        sponsor = form.cleaned_data.get("sponsor")
+        move = sponsor_move(member=member)
+        values = {
+            "member": member,
+            "sponsor": sponsor,
+            "count": move.members,
+            "followers": move.members - 1,
+        }
+        if sponsor is None:
+            facts = [
+                gettext(
+                    "%(member)s will have no sponsor. They move with their %(followers)s "
+                    "followers: %(count)s members in all."
+                )
+                % values
+            ]
+        else:
+            facts = [
+                gettext(
+                    "%(member)s moves under %(sponsor)s with their %(followers)s followers: "
+                    "%(count)s members in all."
+                )
+                % values
+            ]
+        if move.months:
+            facts.append(
+                gettext(
+                    "The bonuses of these open months change (their old and new uplines "
+                    "earn differently); closed months stay as they were:"
+                )
+            )
+        else:
+            facts.append(
+                gettext(
+                    "No open month's bonuses change: nobody who moves has paid for a month "
+                    "that is still open."
+                )
+            )
+        return confirmation_page(
+            request,
+            title=gettext("Change the sponsor of %(member)s?") % values,
+            facts=facts,
+            button=gettext("Yes, move %(count)s members") % values,
+            cancel_url=request.get_full_path(),
+            months=[
+                {"month": format_period(period), "payments": count} for period, count in move.months
+            ],
+            opts=self.model._meta,
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         member = Member.objects.filter(pk=object_id).first() if object_id.isdigit() else None

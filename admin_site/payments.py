@@ -1,7 +1,9 @@
-"""Payments: a list with `paid` editable in place (saved through services.payment_set,
-never a raw save), month and paid filters, search by member, and a month picker that
+"""Payments: a list with a one-click paid toggle (saved through services.payment_set,
+never a raw save), month and paid filters, search by member, a form whose save of a
+closed month's payment first shows the corrections it posts, and a month picker that
 shows every member's status for one month with one-click toggles."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
@@ -14,11 +16,24 @@ from unfold.paginator import InfinitePaginator
 
 from bonuses import services
 from bonuses.models import Member, Payment
+from bonuses.selectors.corrections import PaymentChange, payment_changes_corrections
 from bonuses.selectors.search import member_search
-from core.periods import add_months, current_period, format_month, parse_month
+from bonuses.services.pricing import plan_price
+from core.money import format_money
+from core.periods import (
+    add_months,
+    current_period,
+    format_month,
+    format_period,
+    months_between,
+    parse_month,
+)
 
+from .confirmations import confirmation_page, confirmed
+from .fields import MoneyField, MonthField
 from .member_page import paid_ids
 from .member_views import can_change_payments
+from .members import paid_toggle
 
 MONTHS_OFFERED = 24
 MONTH_PAGE = 50
@@ -33,7 +48,7 @@ class MonthFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         now = current_period()
         months = (add_months(now, -i) for i in range(MONTHS_OFFERED))
-        return [(format_month(p), format_month(p)) for p in months]
+        return [(format_month(p), format_period(p)) for p in months]
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -51,10 +66,38 @@ def _page_number(text: str | None) -> int:
         return 1
 
 
+class PaymentForm(forms.ModelForm):
+    period = MonthField(label=_("month"), help_text=_("The month paid for."))
+    amount = MoneyField(
+        label=_("amount"),
+        required=False,
+        help_text=_("Empty: the plan's monthly price for that month."),
+    )
+
+    class Meta:
+        model = Payment
+        fields = ["member", "period", "amount", "paid", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        now = current_period()
+        if "period" in self.fields:  # read-only once the payment exists
+            months = months_between(add_months(now, -23), add_months(now, 1))
+            self.fields["period"].months = reversed(months)
+            self.initial.setdefault("period", now)
+
+    def clean_amount(self):
+        amount = self.cleaned_data.get("amount")
+        if amount is None and self.instance.pk is None:
+            period = self.cleaned_data.get("period") or current_period()
+            return plan_price(period)
+        return amount if amount is not None else self.instance.amount
+
+
 @admin.register(Payment)
 class PaymentAdmin(SimpleHistoryAdmin, ModelAdmin):
-    list_display = ["member", "period", "amount", "paid", "paid_on", "recorded_by"]
-    list_editable = ["paid"]
+    form = PaymentForm
+    list_display = ["member", "month", "money", "paid_state", "paid_on", "recorded_by"]
     list_filter = [MonthFilter, "paid"]
     list_select_related = ["member", "recorded_by"]
     search_fields = ["member__last_name"]  # shows the box; member_search does the work
@@ -67,6 +110,75 @@ class PaymentAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_per_page = 50
     paginator = InfinitePaginator
     show_full_result_count = False
+    list_after_template = "admin_site/paid_toggle.html"
+
+    @admin.display(description=_("month"), ordering="period")
+    def month(self, payment):
+        return format_period(payment.period)
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def money(self, payment):
+        return format_money(payment.amount)
+
+    @admin.display(description=_("paid"), ordering="paid")
+    def paid_state(self, payment):
+        return gettext("Paid") if payment.paid else gettext("Not paid")
+
+    @admin.display(description=_("paid"), ordering="paid")
+    def paid_button(self, payment):
+        return paid_toggle(payment.member_id, payment.period, payment.paid)
+
+    def get_list_display(self, request):
+        # The one-click toggle for staff who may change payments; the state for others.
+        if can_change_payments(request.user):
+            return [c if c != "paid_state" else "paid_button" for c in self.list_display]
+        return self.list_display
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Saving a payment of a closed month shows the corrections it will post, to whom
+        and how much, and saves only when confirmed."""
+        if request.method == "POST" and not confirmed(request):
+            page = self._corrections_confirmation(request, object_id)
+            if page is not None:
+                return page
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _corrections_confirmation(self, request, object_id):
+        payment = self.get_object(request, object_id) if object_id else None
+        if object_id and payment is None:
+            return None
+        form = self.get_form(request, payment, change=payment is not None)(
+            request.POST,
+            request.FILES,
+            instance=Payment.objects.filter(pk=payment.pk).first() if payment else None,
+        )
+        if not form.is_valid():
+            return None
+        data = form.cleaned_data
+        member = data.get("member") or payment.member
+        period = data.get("period") or payment.period
+        preview = payment_changes_corrections(
+            [PaymentChange(member, period, data.get("paid", False), data.get("amount"))]
+        )
+        if not preview:
+            return None
+        month = format_period(period)
+        return confirmation_page(
+            request,
+            title=gettext("Corrections for %(month)s") % {"month": month},
+            facts=[
+                gettext(
+                    "%(month)s is closed: its bonuses are in the ledger already. Saving "
+                    "this payment of %(member)s posts the corrections below, dated today; "
+                    "the closed month itself stays as it was."
+                )
+                % {"month": month, "member": member}
+            ],
+            button=gettext("Save and post the corrections"),
+            cancel_url=request.get_full_path(),
+            corrections=preview,
+            opts=self.model._meta,
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # A payment is a member's month: change the month by recording another payment.
@@ -122,7 +234,7 @@ class PaymentAdmin(SimpleHistoryAdmin, ModelAdmin):
         paid = paid_ids([m.pk for m in rows], period)
         context = {
             **self.admin_site.each_context(request),
-            "title": gettext("Payments for %(month)s") % {"month": format_month(period)},
+            "title": gettext("Payments for %(month)s") % {"month": format_period(period)},
             "opts": self.model._meta,
             "period": period,
             "month": format_month(period),

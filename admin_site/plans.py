@@ -12,7 +12,10 @@ from unfold.admin import ModelAdmin, TabularInline
 
 from bonuses import services
 from bonuses.models import MonthClose, Package, Plan, PlanLevel
-from core.periods import add_months, current_period, period_of
+from core.money import format_money, format_percent
+from core.periods import add_months, current_period, format_period, months_between, period_of
+
+from .fields import MoneyField, MonthField, PercentField
 
 NEW_VERSION_HELP = _(
     "Saving creates a NEW plan version in force from the month in “Effective from” (next "
@@ -23,6 +26,19 @@ NEW_VERSION_HELP = _(
 
 
 class PlanForm(forms.ModelForm):
+    effective_from = MonthField(
+        label=_("effective from"),
+        help_text=_("The first month of the new version."),
+    )
+    monthly_price = MoneyField(label=_("monthly price"))
+    referred_rate = PercentField(
+        label=_("referred-member rate, %"),
+        help_text=_(
+            "Share of their own payment an active member with a sponsor earns, in percent "
+            "(5 means 5 %)."
+        ),
+    )
+
     class Meta:
         model = Plan
         fields = [
@@ -36,8 +52,11 @@ class PlanForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["effective_from"].help_text = _(
-            "The first month of the new version (the 1st of the month)."
+        # Months a new version can start in: after the last closed month, two years ahead.
+        last_closed = MonthClose.objects.order_by("-period").values_list("period", flat=True)
+        start = add_months(last_closed[0], 1) if last_closed else add_months(current_period(), -12)
+        self.fields["effective_from"].months = months_between(
+            start, add_months(current_period(), 24)
         )
         if not self.is_bound:
             self.initial["effective_from"] = add_months(current_period(), 1)
@@ -49,7 +68,7 @@ class PlanForm(forms.ModelForm):
         if Plan.objects.filter(effective_from=month).exists():
             raise ValidationError(
                 _("A plan version from %(month)s exists already: choose a later month.")
-                % {"month": f"{month:%Y-%m}"}
+                % {"month": format_period(month)}
             )
         return month
 
@@ -68,8 +87,29 @@ class LevelFormSet(forms.BaseInlineFormSet):
             )
 
 
+class PlanLevelForm(forms.ModelForm):
+    rate = PercentField(label=_("rate, %"), help_text=_("10 means 10 % of the payment."))
+
+    class Meta:
+        model = PlanLevel
+        fields = ["level", "rate"]
+
+
+class PackageForm(forms.ModelForm):
+    threshold = MoneyField(label=_("threshold"))
+    bonus = MoneyField(label=_("bonus"), required=False)
+
+    class Meta:
+        model = Package
+        fields = ["name", "threshold", "bonus"]
+
+    def clean_bonus(self):
+        return self.cleaned_data["bonus"] or 0
+
+
 class PlanLevelInline(TabularInline):
     model = PlanLevel
+    form = PlanLevelForm
     formset = LevelFormSet
     fields = ["level", "rate"]
     extra = 0
@@ -78,6 +118,7 @@ class PlanLevelInline(TabularInline):
 
 class PackageInline(TabularInline):
     model = Package
+    form = PackageForm
     fields = ["name", "threshold", "bonus"]
     extra = 0
 
@@ -95,10 +136,10 @@ class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
     form = PlanForm
     inlines = [PlanLevelInline, PackageInline]
     list_display = [
-        "effective_from",
+        "month",
         "in_force",
-        "monthly_price",
-        "referred_rate",
+        "price",
+        "referred",
         "earner_must_be_active",
         "credit_package_bonus",
         "created_by",
@@ -117,6 +158,18 @@ class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
     @admin.display(description=_("in force now"), boolean=True, ordering="effective_from")
     def in_force(self, obj):
         return obj.in_force
+
+    @admin.display(description=_("effective from"), ordering="effective_from")
+    def month(self, obj):
+        return format_period(obj.effective_from)
+
+    @admin.display(description=_("monthly price"), ordering="monthly_price")
+    def price(self, obj):
+        return format_money(obj.monthly_price)
+
+    @admin.display(description=_("referred-member rate"), ordering="referred_rate")
+    def referred(self, obj):
+        return format_percent(obj.referred_rate)
 
     def has_delete_permission(self, request, obj=None):
         return False  # a version may have paid months; a newer version replaces it
@@ -155,7 +208,7 @@ class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
     def construct_change_message(self, request, form, formsets, add=False):
         # The inlines are never saved as such: the log names the version that was made.
         return _("Created the plan version from %(month)s.") % {
-            "month": f"{form.cleaned_data['effective_from']:%Y-%m}"
+            "month": format_period(form.cleaned_data["effective_from"])
         }
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -14,7 +14,10 @@ from bonuses.selectors.club import refresh_dashboard_figures
 from bonuses.services import import_jobs
 from core.periods import format_month
 
+# Stored names (keys): the admin words them in the reader's language
+# (admin_site.background_tasks.task_title).
 MONTH_CLOSE_SCHEDULE = "Close past months"
+DASHBOARD_TASK = "Refresh dashboard figures"
 # 00:10 club time on the 1st: django-q2 reads CRON in settings.TIME_ZONE (Asia/Almaty).
 MONTH_CLOSE_CRON = "10 0 1 * *"
 
@@ -24,11 +27,24 @@ def close_past_months() -> list[str]:
     return [format_month(r.period) for r in services.month_close() if not r.already_closed]
 
 
-def close_month(period: str, user_id: int | None) -> dict:
-    """The month close page's "close": one period, by the staff member who asked."""
+def close_month(period: str, user_id: int | None, through: bool = False) -> dict:
+    """The month close page's "close": one period, by the staff member who asked; with
+    `through`, every month still open up to it, oldest first. The result is the last
+    month's, with the months this run closed."""
     by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    (result,) = services.month_close(period=date.fromisoformat(period), by=by)
-    return {"period": period, "already_closed": result.already_closed, **result.totals_json()}
+    month = date.fromisoformat(period)
+    if through:
+        results = services.month_close_through(period=month, by=by)
+    else:
+        results = services.month_close(period=month, by=by)
+    result = results[-1]
+    closed = [r.period.isoformat() for r in results if not r.already_closed]
+    return {
+        "period": period,
+        "already_closed": result.already_closed,
+        "closed_periods": closed,
+        **result.totals_json(),
+    }
 
 
 def refresh_dashboard() -> str:

@@ -191,6 +191,8 @@ TIME_ZONE = env.str("TIME_ZONE", default="Asia/Almaty")
 USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
+# One format per language for dates, months and numbers (config/formats/<language>).
+FORMAT_MODULE_PATH = ["config.formats"]
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_REGION", default="KZ")
 PHONENUMBER_DB_FORMAT = "E164"
 

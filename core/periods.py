@@ -4,6 +4,8 @@ import re
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 _MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
@@ -41,4 +43,13 @@ def parse_month(text: str) -> date:
 
 
 def format_month(period: date) -> str:
+    """`2026-11`: the machine form (URLs, files, commands, form values)."""
     return period.strftime("%Y-%m")
+
+
+def format_period(period: date, *, short: bool = False) -> str:
+    """A month as people read it, in the interface language: `ноябрь 2026` (Russian
+    writes month names in lower case), `November 2026` (config/formats); `short`:
+    `ноя 2026`, `Nov 2026` (chart labels)."""
+    text = date_format(period, "M Y" if short else "YEAR_MONTH_FORMAT")
+    return text.lower() if (get_language() or "").startswith("ru") else text

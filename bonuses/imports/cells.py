@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from core.money import money
+from core.money import money, parse_money
 
 RU_MONTHS = {
     "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "май": 5, "июн": 6, "июл": 7,
@@ -100,9 +100,8 @@ def parse_bool(text: str) -> bool:
 
 def parse_amount(text: str) -> Decimal:
     """150000, 150 000, 150000,50 or 150000.50 (never a float)."""
-    cleaned = text.replace("\u00a0", "").replace(" ", "").replace("₸", "").replace(",", ".")
     try:
-        amount = money(Decimal(cleaned))
+        amount = money(parse_money(text))
     except (InvalidOperation, ValueError):
         raise ValueError(_("“%(value)s” is not an amount.") % {"value": text}) from None
     if amount < 0:

@@ -10,6 +10,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 
 from bonuses.models import LedgerEntry, Member, Payment
+from bonuses.models.ledger import reason_text
 from bonuses.selectors.statements import cents_to_money
 from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.links import referral_url
@@ -152,11 +153,23 @@ def ledger_rows():
     keys = member_keys()
     for e in (
         LedgerEntry.objects.order_by("created_at", "id")
-        .values("id", "member_id", "kind", "period", "amount", "reason", "created_at")
+        .values(
+            "id",
+            "member_id",
+            "kind",
+            "period",
+            "amount",
+            "reason",
+            "reason_code",
+            "reason_params",
+            "created_at",
+        )  # fmt: skip
         .iterator(chunk_size=10_000)
     ):
+        code, params = e.pop("reason_code"), e.pop("reason_params")
         yield {
             **e,
+            "reason": reason_text(code, params) if code else e["reason"],
             "member": keys[e["member_id"]],
             "period": format_month(e["period"]) if e["period"] else "",
         }

@@ -1,4 +1,7 @@
-# Issue 15: member search key (with a trigram index on PostgreSQL).
+# Issue 15: member search key (with a trigram index on PostgreSQL); system-written ledger
+# reasons as a code and parameters instead of text in one language.
+
+import re
 
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
@@ -55,6 +58,50 @@ def drop_search_index(apps, schema_editor):
         schema_editor.execute(f'DROP INDEX IF EXISTS "{SEARCH_INDEX}"')
 
 
+# The texts the system wrote before, in English and in Russian (the catalogue of the time).
+PACKAGE_REASONS = {
+    "package_claimed": [r"^Package (?P<name>.+) claimed$", r"^Получен пакет (?P<name>.+)$"],
+    "package_bonus": [r"^Bonus of package (?P<name>.+)$", r"^Бонус пакета (?P<name>.+)$"],
+}
+
+
+def _correction_reason(entry) -> tuple[str, dict]:
+    data = entry.breakdown or {}
+    month = entry.period.strftime("%Y-%m")
+    if data.get("before") is None:
+        return "late_payment", {"month": month}
+    if data.get("after") is None:
+        return "payment_withdrawn", {"month": month}
+    return "payment_changed", {"month": month, "old": data["before"], "new": data["after"]}
+
+
+def reasons_to_codes(apps, schema_editor):
+    """Corrections, package claims without staff's own words and package bonuses were
+    written as text in the language of whoever triggered them: keep their meaning as a
+    code and parameters, and clear the text."""
+    LedgerEntry = apps.get_model("bonuses", "LedgerEntry")
+    changed = []
+    entries = LedgerEntry.objects.filter(
+        kind__in=["correction", "claim", "package_bonus"]
+    ).exclude(reason="")
+    for entry in entries.iterator(chunk_size=BATCH):
+        if entry.kind == "correction":
+            entry.reason_code, entry.reason_params = _correction_reason(entry)
+        else:
+            code = "package_claimed" if entry.kind == "claim" else "package_bonus"
+            match = next(
+                (m for p in PACKAGE_REASONS[code] if (m := re.match(p, entry.reason))), None
+            )
+            if match is None:  # staff's own words: kept as they are
+                continue
+            entry.reason_code, entry.reason_params = code, {"package": match["name"]}
+        entry.reason = ""
+        changed.append(entry)
+    LedgerEntry.objects.bulk_update(
+        changed, ["reason", "reason_code", "reason_params"], batch_size=1_000
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -72,4 +119,30 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(fill_search_keys, migrations.RunPython.noop),
         migrations.RunPython(add_search_index, drop_search_index),
+        migrations.AddField(
+            model_name="ledgerentry",
+            name="reason_code",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("late_payment", "late payment"),
+                    ("payment_withdrawn", "payment withdrawn"),
+                    ("payment_changed", "payment amount changed"),
+                    ("package_claimed", "package claimed"),
+                    ("package_bonus", "package bonus"),
+                ],
+                db_default="",
+                default="",
+                max_length=32,
+                verbose_name="system reason",
+            ),
+        ),
+        migrations.AddField(
+            model_name="ledgerentry",
+            name="reason_params",
+            field=models.JSONField(
+                blank=True, db_default={}, default=dict, verbose_name="reason parameters"
+            ),
+        ),
+        migrations.RunPython(reasons_to_codes, migrations.RunPython.noop),
     ]

@@ -37,4 +37,6 @@ class MonthClose(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.period:%Y-%m}"
+        from core.periods import format_period
+
+        return format_period(self.period)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,6 +21,16 @@ class LedgerEntry(models.Model):
         PACKAGE_BONUS = "package_bonus", _("package bonus")
         PAYOUT = "payout", _("payout")
         ADJUSTMENT = "adjustment", _("manual adjustment")
+
+    class Reason(models.TextChoices):
+        """Reasons the system writes: kept as a code and parameters and worded in the
+        reader's language (reason_text), never stored as text of one language."""
+
+        LATE_PAYMENT = "late_payment", _("late payment")
+        PAYMENT_WITHDRAWN = "payment_withdrawn", _("payment withdrawn")
+        PAYMENT_CHANGED = "payment_changed", _("payment amount changed")
+        PACKAGE_CLAIMED = "package_claimed", _("package claimed")
+        PACKAGE_BONUS = "package_bonus", _("package bonus")
 
     member = models.ForeignKey(
         "bonuses.Member",
@@ -44,7 +55,22 @@ class LedgerEntry(models.Model):
         db_index=False,  # a partial index below: only corrections point at payments
         help_text=_("The payment whose change a correction follows."),
     )
+    # What staff typed (adjustments, payouts, claims); a reason the system writes is a
+    # code and its parameters instead.
     reason = models.CharField(_("reason"), max_length=500, blank=True)
+    # Database defaults too: a close writes its entries with COPY, naming only the columns
+    # it fills.
+    reason_code = models.CharField(
+        _("system reason"),
+        max_length=32,
+        choices=Reason.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    reason_params = models.JSONField(
+        _("reason parameters"), default=dict, db_default={}, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -81,4 +107,46 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.member_id} · {self.get_kind_display()} · {self.amount}"
+        from core.money import format_money
+
+        return f"{self.member_id} · {self.get_kind_display()} · {format_money(self.amount)}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language: staff's own words, or the system's reason
+        worded from its code and parameters (months as `ноябрь 2026`, money as
+        `15 000 ₸`)."""
+        if not self.reason_code:
+            return self.reason
+        return reason_text(self.reason_code, self.reason_params)
+
+
+def reason_text(code: str, params: dict) -> str:
+    """A system reason (LedgerEntry.Reason) worded in the active language. Parameters:
+    `month` as YYYY-MM, `old` / `new` as decimal strings of tenge, `package` a name."""
+    from core.money import format_money
+    from core.periods import format_period, parse_month
+
+    values = dict(params or {})
+    if values.get("month"):
+        values["month"] = format_period(parse_month(values["month"]))
+    for name in ("old", "new"):
+        if values.get(name) is not None:
+            values[name] = format_money(values[name])
+    values.setdefault("name", values.get("package", ""))
+    templates = {
+        LedgerEntry.Reason.LATE_PAYMENT: gettext("Late payment for %(month)s"),
+        LedgerEntry.Reason.PAYMENT_WITHDRAWN: gettext("Payment for %(month)s withdrawn (refund)"),
+        LedgerEntry.Reason.PAYMENT_CHANGED: gettext(
+            "Payment amount for %(month)s changed from %(old)s to %(new)s"
+        ),
+        LedgerEntry.Reason.PACKAGE_CLAIMED: gettext("Package %(name)s claimed"),
+        LedgerEntry.Reason.PACKAGE_BONUS: gettext("Bonus of package %(name)s"),
+    }
+    template = templates.get(code)
+    if template is None:
+        return ""
+    try:
+        return template % values
+    except (KeyError, TypeError, ValueError):
+        return str(LedgerEntry.Reason(code).label) if code in LedgerEntry.Reason.values else ""

@@ -57,4 +57,6 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.member} · {self.period:%Y-%m}"
+        from core.periods import format_period
+
+        return f"{self.member} · {format_period(self.period)}"

@@ -68,7 +68,9 @@ class Plan(models.Model):
         ]
 
     def __str__(self):
-        return _("Plan from %(month)s") % {"month": f"{self.effective_from:%Y-%m}"}
+        from core.periods import format_period
+
+        return _("Plan from %(month)s") % {"month": format_period(self.effective_from)}
 
 
 class PlanLevel(models.Model):
@@ -90,7 +92,12 @@ class PlanLevel(models.Model):
         ]
 
     def __str__(self):
-        return _("Level %(level)s: %(rate)s") % {"level": self.level, "rate": self.rate}
+        from core.money import format_percent
+
+        return _("Level %(level)s: %(rate)s") % {
+            "level": self.level,
+            "rate": format_percent(self.rate),
+        }
 
 
 class Package(models.Model):

@@ -222,7 +222,9 @@ def dashboard_figures() -> ClubFigures | None:
     ):
         from django_q.tasks import async_task
 
-        async_task("bonuses.tasks.refresh_dashboard", task_name="Refresh dashboard figures")
+        from bonuses.tasks import DASHBOARD_TASK
+
+        async_task("bonuses.tasks.refresh_dashboard", task_name=DASHBOARD_TASK)
         figures = cache.get(CACHE_KEY) or figures  # django-q2 in sync mode ran it already
     if figures is None and Member.objects.count() <= INLINE_LIMIT:
         figures = club_figures()

@@ -3,7 +3,14 @@
 Plain functions taking model instances and plain values, keyword-only, each atomic.
 """
 
-from .close import CloseResult, LevelTotal, TopEarner, month_close, unclosed_periods
+from .close import (
+    CloseResult,
+    LevelTotal,
+    TopEarner,
+    month_close,
+    month_close_through,
+    unclosed_periods,
+)
 from .ledger import ledger_adjust, ledger_payout, package_claim
 from .members import (
     member_change_sponsor,
@@ -29,6 +36,7 @@ __all__ = [
     "member_signup",
     "member_update",
     "month_close",
+    "month_close_through",
     "package_claim",
     "payment_mark_paid",
     "payment_mark_unpaid",

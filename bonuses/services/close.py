@@ -328,6 +328,16 @@ def unclosed_periods() -> list[date]:
     return [p for p in months_between(first, last) if p not in closed]
 
 
+def month_close_through(*, period: date, by=None) -> list[CloseResult]:
+    """Close every month still open up to and including `period`, oldest first, each in
+    its own transaction (as the catch-up does): what the close page offers when earlier
+    months are open. Refuses the current or a future month (ValidationError)."""
+    period = period_of(period)
+    _check_closable(period)
+    due = [p for p in unclosed_periods() if p < period] + [period]
+    return [month_close_one(period=p, by=by) for p in due]
+
+
 def month_close(*, period: date | None = None, by=None, dry_run: bool = False) -> list[CloseResult]:
     """Close `period`, or with no period every unclosed past period in order (catch-up
     after downtime). Each period is closed in its own transaction, all or nothing, so a

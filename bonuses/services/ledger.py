@@ -119,7 +119,7 @@ def package_claim(*, member: Member, package: Package | str, by, reason: str = "
         raise ValidationError({"package": _("That package is not in the plan in force.")})
     _lock_member(member)
     _check_funds(member, package.threshold, "package")
-    note = reason.strip() or _("Package %(name)s claimed") % {"name": package.name}
+    note = reason.strip()
     breakdown = {
         "package": package.name,
         "threshold": f"{package.threshold:.2f}",
@@ -132,6 +132,8 @@ def package_claim(*, member: Member, package: Package | str, by, reason: str = "
         amount=-package.threshold,
         breakdown=breakdown,
         reason=note,
+        reason_code="" if note else LedgerEntry.Reason.PACKAGE_CLAIMED,
+        reason_params={} if note else {"package": package.name},
         created_by=by,
     )
     if plan.credit_package_bonus and package.bonus:
@@ -140,7 +142,8 @@ def package_claim(*, member: Member, package: Package | str, by, reason: str = "
             kind=LedgerEntry.Kind.PACKAGE_BONUS,
             amount=package.bonus,
             breakdown=breakdown,
-            reason=_("Bonus of package %(name)s") % {"name": package.name},
+            reason_code=LedgerEntry.Reason.PACKAGE_BONUS,
+            reason_params={"package": package.name},
             created_by=by,
         )
     return claim

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from bonuses import services
 from bonuses.models import LedgerEntry, MonthClose, Plan
+from core.money import format_percent
 from tests.bonuses.engine_helpers import MAY, NOW, worked_example
 from tests.factories import enroll
 
@@ -29,7 +30,7 @@ def plan_post(plan: Plan | None, **overrides) -> dict:
     data = {
         "effective_from": "2026-07-01",
         "monthly_price": str(plan.monthly_price),
-        "referred_rate": str(plan.referred_rate),
+        "referred_rate": format_percent(plan.referred_rate, sign=False),
         "note": "",
         "levels-TOTAL_FORMS": str(len(levels)),
         "levels-INITIAL_FORMS": "0",
@@ -42,7 +43,7 @@ def plan_post(plan: Plan | None, **overrides) -> dict:
     }
     for i, level in enumerate(levels):
         data[f"levels-{i}-level"] = str(level.level)
-        data[f"levels-{i}-rate"] = str(level.rate)
+        data[f"levels-{i}-rate"] = format_percent(level.rate, sign=False)
     for i, package in enumerate(packages):
         data[f"packages-{i}-name"] = package.name
         data[f"packages-{i}-threshold"] = str(package.threshold)
@@ -57,8 +58,8 @@ def test_editing_the_plan_creates_a_new_version_from_next_month(admin_client, ad
     url = reverse("admin:bonuses_plan_change", args=[current.pk])
     page = admin_client.get(url).content.decode()
     assert "creates a NEW plan version" in page
-    assert 'value="2026-07-01"' in page  # next month by default
-    response = admin_client.post(url, plan_post(current, **{"levels-0-rate": "0.12"}))
+    assert '<option value="2026-07" selected>July 2026</option>' in page  # next month
+    response = admin_client.post(url, plan_post(current, **{"levels-0-rate": "12"}))
     assert response.status_code == 302, response.context["adminform"].form.errors
     new = Plan.objects.get(effective_from=date(2026, 7, 1))
     assert new.pk != current.pk

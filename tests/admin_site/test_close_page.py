@@ -80,7 +80,7 @@ def test_confirmed_close_runs_as_a_task_and_reports_its_result(admin_client, adm
     assert status["state"] == "done"
     assert status["entries"] == LedgerEntry.objects.count() == expected.entries
     assert status["payments"] == 6
-    assert "2026-05 is closed" in status["message"]
+    assert "May 2026 is closed" in status["message"]
     page = admin_client.get(response.url).content.decode()
     assert 'id="close-status"' in page
 
@@ -189,4 +189,4 @@ def test_confirmation_is_only_offered_for_a_closable_month(admin_client, club):
         assert response.context["confirm_period"] is None
         assert 'id="confirm-close"' not in response.content.decode()
     response = admin_client.get(reverse(PAGE), {"confirm": "2026-05"})
-    assert response.context["confirm_period"] == "2026-05"
+    assert response.context["confirm_period"] == MAY

@@ -77,7 +77,7 @@ def test_list_queries_do_not_grow_with_rows_or_tree(admin_client, django_assert_
     assert len(shown(response)) == 36
 
 
-def test_search_finds_by_each_key_without_substring_scans(admin_client, django_user_model):
+def test_search_finds_by_each_key(admin_client, django_user_model):
     login = django_user_model.objects.create_user("ivan.k")
     ivan = enroll(
         last_name="Кузнецов",
@@ -91,6 +91,7 @@ def test_search_finds_by_each_key_without_substring_scans(admin_client, django_u
     for text in (
         "Кузнецов",
         "кузн",
+        "узнец",
         "Кузнецов Ив",
         "ivan.k",
         "IVAN@example.test",
@@ -102,7 +103,6 @@ def test_search_finds_by_each_key_without_substring_scans(admin_client, django_u
     ):
         assert shown(changelist(admin_client, q=text)) == {ivan.pk}, text
     assert shown(changelist(admin_client, q="Петров")) == {other.pk}
-    assert shown(changelist(admin_client, q="узнец")) == set()  # no substring scans
     assert shown(changelist(admin_client, q="Кузнецов Кузьма")) == set()
 
 
@@ -194,7 +194,7 @@ def test_bulk_mark_paid_and_unpaid_for_a_chosen_month(admin_client):
     members = [enroll() for _ in range(3)]
     month = date(2026, 1, 1)
     response = run_action(admin_client, "mark_paid", members[:2], "2026-01")
-    assert "2026-01: 2" in response.content.decode()
+    assert "January 2026: 2" in response.content.decode()
     paid = Payment.objects.filter(period=month, paid=True).values_list("member", flat=True)
     assert set(paid) == {members[0].pk, members[1].pk}
     run_action(admin_client, "mark_unpaid", members[:1], "2026-01")
@@ -214,7 +214,7 @@ def test_bulk_action_without_month_uses_this_month(admin_client):
     assert Payment.objects.get(member=member).period == current_period()
 
 
-# --- sponsor change ------------------------------------------------------------------------
+# --- the member form (the sponsor change and its confirmation: test_warnings.py) -----------
 
 
 def change_data(member: Member, **overrides) -> dict:
@@ -230,7 +230,6 @@ def change_data(member: Member, **overrides) -> dict:
         "birth_date": "",
         "external_id": member.external_id,
         "joined_on": member.joined_on.isoformat(),
-        "confirm_move": "False",
     }
     data.update(overrides)
     return data
@@ -239,42 +238,6 @@ def change_data(member: Member, **overrides) -> dict:
 def post_change(client, member, **overrides):
     url = reverse("admin:bonuses_member_change", args=[member.pk])
     return client.post(url, change_data(member, **overrides))
-
-
-def test_sponsor_change_asks_for_confirmation_with_the_moving_subtree_size(admin_client):
-    old, new = enroll(), enroll()
-    member = enroll(old)
-    enroll(enroll(member))  # two followers move with it
-    response = post_change(admin_client, member, sponsor=new.pk)
-    assert response.status_code == 200
-    errors = response.context["adminform"].form.errors
-    assert "3" in errors["confirm_move"][0]
-    member.refresh_from_db()
-    assert member.sponsor_id == old.pk
-
-    response = post_change(admin_client, member, sponsor=new.pk, confirm_move="on")
-    assert response.status_code == 302
-    member.refresh_from_db()
-    assert member.sponsor_id == new.pk
-    assert Member.objects.get_parent(member).pk == new.pk
-    assert member.history.latest().history_user is not None
-
-
-def test_refused_move_shows_the_service_message_on_the_field(admin_client):
-    member, follower = chain(2)
-    response = post_change(admin_client, member, sponsor=follower.pk, confirm_move="on")
-    assert response.status_code == 200
-    assert "downline" in response.context["adminform"].form.errors["sponsor"][0]
-    member.refresh_from_db()
-    assert member.sponsor_id is None
-
-
-def test_editing_data_without_moving_needs_no_confirmation(admin_client):
-    member = enroll(enroll())
-    response = post_change(admin_client, member, first_name="Renamed")
-    assert response.status_code == 302
-    member.refresh_from_db()
-    assert member.first_name == "Renamed"
 
 
 # --- member pages -------------------------------------------------------------------------

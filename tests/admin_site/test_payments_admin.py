@@ -1,5 +1,5 @@
-"""The payments admin: `paid` edited in the list through the service, filters, search by
-member and the month picker."""
+"""The payments admin: the paid toggle in the list, the form through the service, filters,
+search by member and the month picker."""
 
 from datetime import date
 from decimal import Decimal
@@ -29,22 +29,35 @@ def shown(response) -> set[int]:
     return {p.pk for p in response.context["cl"].result_list}
 
 
-def test_paid_edited_in_the_list_is_saved_through_the_service(admin_client, admin_user):
+def test_list_offers_the_paid_toggle_to_staff_who_change_payments(
+    admin_client, client, django_user_model
+):
+    from django.contrib.auth.models import Permission
+
+    member = enroll()
+    services.payment_mark_paid(member=member, period=MONTH, amount="12000")
+    page = admin_client.get(reverse(LIST)).content.decode()
+    toggle = reverse("admin:bonuses_member_paid", args=[member.pk])
+    assert f'data-url="{toggle}" data-period="2026-03" data-paid="1"' in page
+    assert "12\xa0000\xa0₸" in page and "March 2026" in page
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_payment"))
+    client.force_login(viewer)
+    page = client.get(reverse(LIST)).content.decode()
+    assert 'class="bd-paid-toggle"' not in page and "Paid" in page
+
+
+def test_change_form_reads_the_amount_as_typed_and_saves_through_the_service(
+    admin_client, admin_user
+):
     member = enroll()
     payment = services.payment_mark_paid(member=member, period=MONTH, amount="12000")
-    data = {
-        "form-TOTAL_FORMS": "1",
-        "form-INITIAL_FORMS": "1",
-        "form-MIN_NUM_FORMS": "0",
-        "form-MAX_NUM_FORMS": "1000",
-        "form-0-id": str(payment.pk),
-        "_save": "Save",
-    }  # the checkbox left out: unticked
-    response = admin_client.post(reverse(LIST), data)
+    url = reverse("admin:bonuses_payment_change", args=[payment.pk])
+    assert 'value="12 000"' in admin_client.get(url).content.decode().replace("\xa0", " ")
+    response = admin_client.post(url, {"amount": "13 500,50", "paid": "on", "note": ""})
     assert response.status_code == 302
     payment.refresh_from_db()
-    assert not payment.paid
-    assert payment.amount == Decimal("12000.00")
+    assert payment.amount == Decimal("13500.50")
     assert payment.recorded_by == admin_user
     assert payment.history.latest().history_user == admin_user
 
@@ -65,11 +78,12 @@ def test_add_form_records_a_payment_through_the_service(admin_client, admin_user
     member = enroll()
     response = admin_client.post(
         reverse("admin:bonuses_payment_add"),
-        {"member": member.pk, "period": "2026-03-01", "amount": "9000", "paid": "on", "note": ""},
+        {"member": member.pk, "period": "2026-03", "amount": "9 000", "paid": "on", "note": ""},
     )
     assert response.status_code == 302
     payment = Payment.objects.get(member=member)
     assert payment.paid and payment.recorded_by == admin_user and payment.paid_on
+    assert (payment.period, payment.amount) == (MONTH, Decimal("9000.00"))
 
 
 def test_month_picker_shows_everyones_status_for_the_month(admin_client):

@@ -54,7 +54,7 @@ def test_late_payment_after_close_posts_positive_corrections():
     pay(payer, MAY)
     assert closed(payer) == D("750.00")
     assert closed(sponsor) == D("1500.00")
-    assert {e.reason for e in corrections()} == {"Late payment for 2026-05"}
+    assert {e.reason_text for e in corrections()} == {"Late payment for May 2026"}
 
 
 def test_amount_change_after_close_corrects_the_difference_only():
