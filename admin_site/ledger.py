@@ -4,7 +4,6 @@ manual adjustments. A refused debit (overdraft) is shown on the field it concern
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -24,11 +23,12 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 from bonuses import services
 from bonuses.models import LedgerEntry, Member, Package
 from bonuses.selectors import member_balance
-from bonuses.selectors.search import member_search
+from bonuses.selectors.search import matching_member_ids
 from core.money import format_money
 from core.periods import current_period, format_month, format_period
 
 from .fields import MoneyField
+from .widgets import MemberPicker
 
 OPERATE_PERMISSION = "bonuses.add_ledgerentry"
 
@@ -144,11 +144,10 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
     show_full_result_count = False
 
     def get_search_results(self, request, queryset, search_term):
-        """The entries of the members the term finds (bonuses.selectors.search), as a
-        subquery rather than a join scanned with icontains."""
-        if not search_term.strip():
-            return queryset, False
-        return queryset.filter(member_id__in=member_search(search_term).values("pk")), False
+        """The entries of the members the term finds (bonuses.selectors.search), by
+        member id rather than a join scanned with icontains."""
+        ids = matching_member_ids(search_term)
+        return (queryset if ids is None else queryset.filter(member_id__in=ids)), False
 
     readonly_fields = [
         "member",
@@ -262,7 +261,7 @@ def _member_field():
     return forms.ModelChoiceField(
         label=_("Member"),
         queryset=Member.objects.all(),
-        widget=AutocompleteSelect(LedgerEntry._meta.get_field("member"), admin.site),
+        widget=MemberPicker(LedgerEntry._meta.get_field("member")),
     )
 
 

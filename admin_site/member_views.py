@@ -2,13 +2,12 @@
 the member lookup. Each checks its permission and answers 403 without it."""
 
 from django import forms
-from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,13 +16,15 @@ from django.views.decorators.http import require_POST
 from bonuses import services
 from bonuses.models import LedgerEntry, Member
 from bonuses.models.members import path_bounds
-from bonuses.selectors import member_overview, member_statement
+from bonuses.selectors import downline_children, member_page
 from bonuses.selectors.corrections import PaymentChange, payment_changes_corrections
 from bonuses.services.plans import plan_terms
+from core.links import referral_url
 from core.money import format_money
 from core.periods import current_period, format_month, format_period, parse_month
 
 from .member_page import DOWNLINE_CAP, downline_sizes, paid_ids
+from .widgets import MemberPicker
 
 VIEW_MEMBERS = "bonuses.view_member"
 CHANGE_PAYMENTS = ("bonuses.add_payment", "bonuses.change_payment")
@@ -165,19 +166,36 @@ def downline_view(request, model_admin, member_id: int):
 
 
 def member_summary(member: Member) -> dict:
-    """What the member sees on their own page: this month's statement, the balance and
-    the last 12 months, read as bonuses.selectors.member_page reads them (this month's
-    downline aggregated once for the statement and the balance)."""
-    statement = member_statement(member=member)
-    overview = member_overview(member=member, months=12, this_month_rows=statement.rows)
-    return {"statement": statement, "balance": overview.balance, "months": overview.months}
+    """What the member sees on their own page, read by the member page's own selector
+    (bonuses.selectors.member_page): the referral link, this month's statement, the
+    balance and next package, the first level of the downline tree and the last 12
+    months."""
+    page = member_page(member=member)
+    return {
+        "statement": page.statement,
+        "balance": page.balance,
+        "months": page.months,
+        "nodes": _with_keys(member, page.downline.nodes),
+        "more": page.downline.more,
+        "link": referral_url(member.referral_code),
+    }
+
+
+def _with_keys(member: Member, nodes) -> list:
+    # A branch is named by its path below the member (as on the member page).
+    return [(node, node.path[len(member.path) :] if node.children else "") for node in nodes]
+
+
+def deferred(member: Member) -> bool:
+    """Whether the member's figures load after the page: above DOWNLINE_CAP followers
+    their live computation takes seconds, and the page must answer at once."""
+    return downline_sizes([member])[member.pk] > DOWNLINE_CAP
 
 
 def member_change_context(member: Member, user) -> dict:
-    """Lazy: a save that redirects never renders them, and a big downline's statement is
-    not free."""
-    return {
-        "summary": SimpleLazyObject(lambda: member_summary(member)),
+    """Lazy: a save that redirects never renders them. A large downline's figures come
+    from member_summary_view after the page has loaded."""
+    context = {
         "ledger_entries": SimpleLazyObject(
             lambda: list(
                 LedgerEntry.objects.filter(member=member)
@@ -188,6 +206,38 @@ def member_change_context(member: Member, user) -> dict:
         "can_change_payments": can_change_payments(user),
         "can_view_ledger": user.has_perm("bonuses.view_ledgerentry"),
     }
+    if deferred(member):
+        context["summary_url"] = reverse("admin:bonuses_member_summary", args=[member.pk])
+    else:
+        context["summary"] = SimpleLazyObject(lambda: member_summary(member))
+    return context
+
+
+def member_summary_view(request, member_id: int):
+    """The member's figures as an HTML fragment (the change page and the lookup load it
+    for a large downline). ?toggles=1 adds the paid toggles for staff allowed them."""
+    _check(request, VIEW_MEMBERS)
+    member = get_object_or_404(Member, pk=member_id)
+    toggles = request.GET.get("toggles") == "1" and can_change_payments(request.user)
+    context = {"member": member, "toggles": toggles, **member_summary(member)}
+    return TemplateResponse(request, "admin_site/member_summary.html", context)
+
+
+def member_tree_view(request, member_id: int, key: str):
+    """A branch of a member's downline tree, as the member's page opens it (the key is
+    the branch's path below the member)."""
+    _check(request, VIEW_MEMBERS)
+    member = get_object_or_404(Member, pk=member_id)
+    levels = plan_terms(current_period()).levels
+    steps, rest = divmod(len(key), Member.steplen)
+    if rest or not 1 <= steps < levels or not key.isalnum():
+        raise Http404
+    parent = Member.objects.filter(path=member.path + key).first()
+    if parent is None:
+        raise Http404
+    branch = downline_children(root=member, parent=parent, levels=levels)
+    context = {"nodes": _with_keys(member, branch.nodes), "more": branch.more}
+    return TemplateResponse(request, "bonuses/tree_branch.html", context)
 
 
 class LookupForm(forms.Form):
@@ -195,8 +245,10 @@ class LookupForm(forms.Form):
         label=gettext_lazy("Member"),
         queryset=Member.objects.all(),
         required=False,
-        help_text=gettext_lazy("Name (surname first), username, email or phone."),
-        widget=AutocompleteSelect(Member._meta.get_field("sponsor"), admin.site),
+        help_text=gettext_lazy(
+            "Name or surname in any order, part of an email or phone, club number or login."
+        ),
+        widget=MemberPicker(Member._meta.get_field("sponsor")),
     )
 
 
@@ -211,6 +263,10 @@ def lookup_view(request, model_admin):
         "opts": Member._meta,
         "form": form,
         "member": member,
-        **(member_summary(member) if member else {}),
     }
+    if member is not None:
+        if deferred(member):
+            context["summary_url"] = reverse("admin:bonuses_member_summary", args=[member.pk])
+        else:
+            context.update(member_summary(member))
     return TemplateResponse(request, "admin_site/member_lookup.html", context)

@@ -248,6 +248,16 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
                 name="bonuses_member_downline",
             ),
             path("lookup/", view(self._lookup), name="bonuses_member_lookup"),
+            path(
+                "<int:member_id>/summary/",
+                view(member_views.member_summary_view),
+                name="bonuses_member_summary",
+            ),
+            path(
+                "<int:member_id>/tree/<str:key>/",
+                view(member_views.member_tree_view),
+                name="bonuses_member_tree",
+            ),
         ]
         return pages + super().get_urls()
 

@@ -17,7 +17,7 @@ from unfold.paginator import InfinitePaginator
 from bonuses import services
 from bonuses.models import Member, Payment
 from bonuses.selectors.corrections import PaymentChange, payment_changes_corrections
-from bonuses.selectors.search import member_search
+from bonuses.selectors.search import matching_member_ids
 from bonuses.services.pricing import plan_price
 from core.money import format_money
 from core.periods import (
@@ -186,9 +186,8 @@ class PaymentAdmin(SimpleHistoryAdmin, ModelAdmin):
         return [*fixed, *self.readonly_fields]
 
     def get_search_results(self, request, queryset, search_term):
-        if not search_term.strip():
-            return queryset, False
-        return queryset.filter(member__in=member_search(search_term).values("pk")), False
+        ids = matching_member_ids(search_term)
+        return (queryset if ids is None else queryset.filter(member_id__in=ids)), False
 
     def save_model(self, request, obj, form, change):
         """Every save, the list's `paid` checkboxes included, goes through the service

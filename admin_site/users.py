@@ -26,8 +26,8 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        members = member_search(term).filter(user__isnull=False).values("user_id")
-        return queryset.filter(Q(username__startswith=term) | Q(pk__in=members)), False
+        logins = member_search(term).filter(user__isnull=False).values("user_id")
+        return queryset.filter(Q(username__startswith=term) | Q(pk__in=logins)), False
 
 
 @admin.register(Group)

@@ -386,3 +386,64 @@ def test_change_page_and_lookup_show_the_member_pages_numbers(admin_client, admi
         assert summary["statement"].month_total == expected.statement.month_total
         assert summary["balance"] == expected.balance
         assert summary["months"] == expected.months
+
+
+def test_lookup_shows_the_link_the_tree_and_the_figures_the_member_sees(admin_client):
+    from core.links import referral_url
+
+    member = enroll(last_name="Ким", first_name="Анна")
+    child = enroll(member, first_name="Дана", last_name="Омарова")
+    grandchild = enroll(child, first_name="Руслан", last_name="Ли")
+    services.payment_mark_paid(member=child, period=current_period())
+    response = admin_client.get(reverse("admin:bonuses_member_lookup"), {"member": member.pk})
+    page = response.content.decode()
+    assert referral_url(member.referral_code) in page
+    assert "Дана О." in page and 'data-key="' in page  # the branch can be opened
+    assert "Омарова" not in page.split('id="member-tree"')[1].split("</div>")[0]
+    key = child.path[len(member.path) :]
+    branch = admin_client.get(reverse("admin:bonuses_member_tree", args=[member.pk, key]))
+    assert "Руслан Л." in branch.content.decode()
+    assert grandchild.pk
+    bad = admin_client.get(reverse("admin:bonuses_member_tree", args=[member.pk, "zz"]))
+    assert bad.status_code == 404
+
+
+def test_tree_branches_and_figures_are_staff_only(client, django_user_model):
+    member = enroll()
+    child = enroll(member)
+    key = child.path[len(member.path) :]
+    urls = [
+        reverse("admin:bonuses_member_tree", args=[member.pk, key]),
+        reverse("admin:bonuses_member_summary", args=[member.pk]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 302  # to the admin login
+    client.force_login(
+        django_user_model.objects.create_user("nobody", password="pw", is_staff=True)
+    )
+    for url in urls:
+        assert client.get(url).status_code == 403
+
+
+def test_a_large_downlines_figures_follow_the_page(
+    admin_client, monkeypatch, django_assert_max_num_queries
+):
+    from admin_site import member_views
+
+    monkeypatch.setattr(member_views, "DOWNLINE_CAP", 3)
+    big, small = enroll(), enroll()
+    for _ in range(5):
+        services.payment_mark_paid(member=enroll(big), period=current_period())
+    for url_member, deferred in ((big, True), (small, False)):
+        url = reverse("admin:bonuses_member_change", args=[url_member.pk])
+        with django_assert_max_num_queries(25):
+            response = admin_client.get(url)
+        assert ("summary_url" in response.context) is deferred
+        assert ('id="member-summary-deferred"' in response.content.decode()) is deferred
+    fragment = admin_client.get(
+        reverse("admin:bonuses_member_summary", args=[big.pk]), {"toggles": "1"}
+    )
+    assert fragment.context["statement"].levels[0].followers == 5
+    assert fragment.content.decode().count('class="bd-paid-toggle"') == 12
+    lookup = admin_client.get(reverse("admin:bonuses_member_lookup"), {"member": big.pk})
+    assert 'id="member-summary-deferred"' in lookup.content.decode()

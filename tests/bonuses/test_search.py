@@ -144,3 +144,18 @@ def test_migration_fills_the_keys_of_existing_members(artyom, others):
     migration = import_module("bonuses.migrations.0008_staff_day")
     migration.fill_search_keys(apps, SimpleNamespace(connection=connection))
     _assert_keys_current()
+
+
+def test_an_exact_club_number_finds_that_member_alone(artyom, others):
+    longer = enroll(first_name="Longer", external_id="C-10011")
+    assert found("C-1001") == {artyom.pk}
+    assert found("C-100") == {artyom.pk, longer.pk}
+
+
+def test_many_matches_are_a_filter_instead_of_a_list_of_ids(artyom, others, monkeypatch):
+    from bonuses.selectors import search
+
+    monkeypatch.setattr(search, "MATCH_LIMIT", 1)
+    assert not isinstance(search.matching_member_ids("сем"), list)
+    assert found("сем") == {artyom.pk, others[0].pk}
+    assert isinstance(search.matching_member_ids("ким"), list)
