@@ -12,9 +12,12 @@ from django.http import FileResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from unfold.widgets import UnfoldAdminSelectWidget
 
 from bonuses import resources
-from core.periods import current_period, format_month, parse_month
+from core.periods import add_months, current_period, format_month, months_between
+
+from .fields import MonthField
 
 EXPORTS = {
     "members": (gettext_lazy("Members"), "bonuses.view_member"),
@@ -28,29 +31,33 @@ def allowed_exports(user) -> list[tuple[str, str]]:
     return [(key, label) for key, (label, perm) in EXPORTS.items() if user.has_perm(perm)]
 
 
+MONTHS_OFFERED = 36
+
+
 class ExportForm(forms.Form):
-    what = forms.ChoiceField(label=gettext_lazy("Export"))
-    month = forms.CharField(
+    what = forms.ChoiceField(label=gettext_lazy("Export"), widget=UnfoldAdminSelectWidget)
+    month = MonthField(
         label=gettext_lazy("Month"),
         required=False,
-        help_text=gettext_lazy("For statements: YYYY-MM (this month when empty)."),
+        help_text=gettext_lazy("For statements: the month whose statements to export."),
     )
     format = forms.ChoiceField(
-        label=gettext_lazy("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")]
+        label=gettext_lazy("Format"),
+        choices=[("xlsx", "XLSX"), ("csv", "CSV")],
+        widget=UnfoldAdminSelectWidget,
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["what"].choices = allowed_exports(user)
+        now = current_period()
+        self.fields["month"].months = reversed(
+            months_between(add_months(now, -(MONTHS_OFFERED - 1)), now)
+        )
+        self.initial.setdefault("month", now)
 
     def clean_month(self):
-        text = self.cleaned_data["month"].strip()
-        try:
-            return parse_month(text) if text else current_period()
-        except ValueError:
-            raise forms.ValidationError(
-                _("“%(value)s” is not a month: expected YYYY-MM, e.g. 2026-11.") % {"value": text}
-            ) from None
+        return self.cleaned_data["month"] or current_period()
 
 
 def _write(what: str, period, path: str) -> None:

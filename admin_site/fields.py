@@ -134,8 +134,8 @@ class MonthField(forms.Field):
     def months(self, months):
         self._months = list(months)
         choices = [(format_month(p), format_period(p)) for p in self._months]
-        if self.blank_label is not None or not self.required:
-            choices.insert(0, ("", self.blank_label or "—"))
+        if self.blank_label is not None:
+            choices.insert(0, ("", self.blank_label))
         self.widget.choices = choices
 
     def __deepcopy__(self, memo):

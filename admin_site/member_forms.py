@@ -7,11 +7,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.forms import ActionForm
-from unfold.widgets import UnfoldAdminTextInputWidget
+from unfold.widgets import UnfoldAdminSelectWidget
 
 from bonuses import services
 from bonuses.models import Member
-from core.periods import current_period, parse_month
+from core.periods import add_months, current_period, months_between, parse_month
+
+from .fields import MonthField
 
 
 class MemberForm(forms.ModelForm):
@@ -39,15 +41,25 @@ class MemberForm(forms.ModelForm):
 
 
 class MonthActionForm(ActionForm):
-    """The actions bar with a month for the payment actions (blank: this month)."""
+    """The actions bar with a month for the payment actions, worded in the interface
+    language and styled like the action select beside it (this month by default)."""
 
-    month = forms.CharField(
+    month = MonthField(
         label="",
         required=False,
-        widget=UnfoldAdminTextInputWidget(
-            attrs={"type": "month", "placeholder": "YYYY-MM", "aria-label": _("Month")}
+        widget=UnfoldAdminSelectWidget(
+            attrs={
+                "aria-label": _("Month"),
+                "class": ActionForm.base_fields["action"].widget.attrs["class"],
+            }
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        now = current_period()
+        self.fields["month"].months = reversed(months_between(add_months(now, -23), now))
+        self.initial.setdefault("month", now)
 
     @staticmethod
     def month_of(text: str | None) -> date:

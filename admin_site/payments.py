@@ -59,6 +59,10 @@ class MonthFilter(admin.SimpleListFilter):
             return queryset.none()
 
 
+class MonthPickForm(forms.Form):
+    month = MonthField(label=_("Month"))
+
+
 def _page_number(text: str | None) -> int:
     try:
         return max(int(text or 1), 1)
@@ -231,9 +235,16 @@ class PaymentAdmin(SimpleHistoryAdmin, ModelAdmin):
         has_next = len(rows) > MONTH_PAGE
         rows = rows[:MONTH_PAGE]
         paid = paid_ids([m.pk for m in rows], period)
+        picker = MonthPickForm(initial={"month": period})
+        picker.fields["month"].months = reversed(
+            months_between(add_months(current_period(), -(MONTHS_OFFERED - 1)), current_period())
+        )
         context = {
+            "picker": picker,
             **self.admin_site.each_context(request),
             "title": gettext("Payments for %(month)s") % {"month": format_period(period)},
+            "previous_label": format_period(add_months(period, -1)),
+            "next_label": format_period(add_months(period, 1)),
             "opts": self.model._meta,
             "period": period,
             "month": format_month(period),
