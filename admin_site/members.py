@@ -25,6 +25,7 @@ from core.periods import format_month, format_period
 
 from . import member_views
 from .confirmations import confirmation_page, confirmed
+from .history import ReadableHistory
 from .member_filters import HasSponsorFilter, JoinedMonthFilter, PaidThisMonthFilter
 from .member_forms import MemberForm, MonthActionForm
 from .member_page import DOWNLINE_CAP, MemberChangeList
@@ -62,7 +63,7 @@ def paid_toggle(member_id: int, period, paid: bool) -> str:
 
 
 @admin.register(Member)
-class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
+class MemberAdmin(ReadableHistory, SimpleHistoryAdmin, ModelAdmin):
     form = MemberForm
     action_form = MonthActionForm
     list_display = [
@@ -110,6 +111,17 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
     change_form_outer_after_template = "admin_site/member_change_extras.html"
 
     # --- list ---------------------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return self.fieldsets
+        # A new member's code and level come with the save: nothing to show yet.
+        hidden = {"referral_code", "level", "created_at", "updated_at"}
+        return [
+            (title, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for title, options in self.fieldsets
+            if any(f not in hidden for f in options["fields"])
+        ]
 
     def get_changelist(self, request, **kwargs):
         return MemberChangeList

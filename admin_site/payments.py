@@ -31,6 +31,7 @@ from core.periods import (
 
 from .confirmations import confirmation_page, confirmed
 from .fields import MoneyField, MonthField
+from .history import ReadableHistory
 from .member_page import paid_ids
 from .member_views import can_change_payments
 from .members import paid_toggle
@@ -99,7 +100,7 @@ class PaymentForm(forms.ModelForm):
 
 
 @admin.register(Payment)
-class PaymentAdmin(SimpleHistoryAdmin, ModelAdmin):
+class PaymentAdmin(ReadableHistory, SimpleHistoryAdmin, ModelAdmin):
     form = PaymentForm
     list_display = ["member", "month", "money", "paid_state", "paid_on", "recorded_by"]
     list_filter = [MonthFilter, "paid"]

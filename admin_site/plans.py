@@ -16,6 +16,7 @@ from core.money import format_money, format_percent
 from core.periods import add_months, current_period, format_period, months_between, period_of
 
 from .fields import MoneyField, MonthField, PercentField
+from .history import ReadableHistory
 
 NEW_VERSION_HELP = _(
     "Saving creates a NEW plan version in force from the month in “Effective from” (next "
@@ -88,7 +89,7 @@ class LevelFormSet(forms.BaseInlineFormSet):
 
 
 class PlanLevelForm(forms.ModelForm):
-    rate = PercentField(label=_("rate, %"), help_text=_("10 means 10 % of the payment."))
+    rate = PercentField(label=_("rate, %"), help_text=_("Enter 10 for ten percent of the payment."))
 
     class Meta:
         model = PlanLevel
@@ -132,7 +133,7 @@ def _rows(formset) -> list[dict]:
 
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
+class PlanAdmin(ReadableHistory, SimpleHistoryAdmin, ModelAdmin):
     form = PlanForm
     inlines = [PlanLevelInline, PackageInline]
     list_display = [
