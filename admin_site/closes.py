@@ -139,6 +139,9 @@ def month_close_view(request):
         "preview": preview,
         "confirm_period": confirm,
         "earlier_periods": earlier,
+        "through_months": ", ".join(format_period(p) for p in [*earlier, confirm])
+        if earlier
+        else "",
         "task_id": request.GET.get("task"),
         "task_period": _period_or_none(request.GET.get("period")),
         "can_close": request.user.has_perm(CLOSE_PERMISSION),

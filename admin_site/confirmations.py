@@ -5,6 +5,7 @@ nothing is written."""
 
 from django.contrib import admin
 from django.template.response import TemplateResponse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from bonuses.selectors.corrections import CorrectionsPreview
@@ -68,7 +69,7 @@ def confirmation_page(
         **admin.site.each_context(request),
         "title": title,
         "opts": opts,
-        "facts": facts,
+        "facts": [capfirst(fact) for fact in facts],
         "button": button,
         "cancel_url": cancel_url,
         "carried": _carried(request),

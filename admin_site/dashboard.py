@@ -6,6 +6,7 @@ the same with ten members as with a million; only the two short tables are read 
 
 import json
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -138,6 +139,8 @@ def dashboard_callback(request, context):
 
     figures = dashboard_figures()
     context["latest_payments"] = _payments_table()
+    context["decimal_separator"] = formats.get_format("DECIMAL_SEPARATOR")
+    context["currency_sign"] = settings.CURRENCY_SIGN
     if figures is None:  # a large club's first view: the refresh task is on its way
         context["figures_pending"] = True
         return context
@@ -168,6 +171,7 @@ def dashboard_callback(request, context):
                         "label": _("Bonuses"),
                         "data": [str(m.bonuses) for m in figures.months],
                         "backgroundColor": PRIMARY,
+                        "money": True,  # the tooltip writes it as money (index.html)
                     },
                 ],
             ),

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -96,7 +97,7 @@ def _corrections_question(member: Member, period, paid: bool, preview) -> dict:
     rows = correction_rows(preview)
     lines = [f"{row['name']}: {row['amount']} ({row['what']})" for row in rows]
     return {
-        "confirm": question,
+        "confirm": capfirst(question),
         "lines": lines,
         "total": _("Total: %(amount)s") % {"amount": format_money(preview.total)},
         "question": _("Save and post the corrections?"),

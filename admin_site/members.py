@@ -130,13 +130,15 @@ class MemberAdmin(ReadableHistory, SimpleHistoryAdmin, ModelAdmin):
         # Also the autocomplete of every member picker (sponsor, payment, ledger, lookup).
         return member_search(search_term, queryset), False
 
-    @admin.display(description=_("name"), ordering="last_name")
+    @admin.display(description=_("full name"), ordering="last_name")
     def name(self, member):
         return str(member)
 
     @admin.display(description=_("contact"))
     def contact(self, member):
-        parts = [str(member.phone) if member.phone else "", member.email]
+        phone = member.phone.as_international if member.phone and member.phone.is_valid() else ""
+        phone = phone or str(member.phone or "")
+        parts = [phone, member.email]
         return format_html("{}<br><span class='text-xs'>{}</span>", *parts)
 
     @admin.display(description=_("level in the tree"), ordering="depth")
@@ -302,6 +304,7 @@ class MemberAdmin(ReadableHistory, SimpleHistoryAdmin, ModelAdmin):
         values = {
             "member": member,
             "sponsor": sponsor,
+            "old": member.sponsor,
             "count": move.members,
             "followers": move.members - 1,
         }
@@ -313,11 +316,19 @@ class MemberAdmin(ReadableHistory, SimpleHistoryAdmin, ModelAdmin):
                 )
                 % values
             ]
+        elif member.sponsor is None:
+            facts = [
+                gettext(
+                    "%(member)s, who has no sponsor now, moves under %(sponsor)s with their "
+                    "%(followers)s followers: %(count)s members in all."
+                )
+                % values
+            ]
         else:
             facts = [
                 gettext(
-                    "%(member)s moves under %(sponsor)s with their %(followers)s followers: "
-                    "%(count)s members in all."
+                    "%(member)s moves from under %(old)s to under %(sponsor)s with their "
+                    "%(followers)s followers: %(count)s members in all."
                 )
                 % values
             ]

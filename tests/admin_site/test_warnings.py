@@ -218,7 +218,7 @@ def test_sponsor_change_is_confirmed_on_its_own_page_with_what_it_changes(admin_
     response = admin_client.post(url, change_data(member, sponsor=new.pk))
     assert response.status_code == 200 and snapshot() == before
     page = response.content.decode()
-    assert "moves under" in page and "6 members in all" in page
+    assert "moves from under" in page and "6 members in all" in page
     # April is closed; May has the child's payment (the deep one's earners all move
     # with it); June the member's own.
     assert [(r["month"], r["payments"]) for r in response.context["months"]] == [

@@ -1,5 +1,5 @@
 """The member admin in a real browser: the one-click paid toggle persists, and a sponsor
-is changed through the autocomplete with its confirmation step."""
+is changed through the autocomplete with its confirmation page."""
 
 import pytest
 
@@ -59,12 +59,12 @@ def test_sponsor_moved_through_the_autocomplete_after_confirming(club, admin_log
     page.locator(".select2-search__field").fill(target.last_name)
     page.locator(".select2-results__option", has_text=str(target)).first.click()
     page.locator("button[name=_save]").click()
-    # The confirmation step: nothing moved yet, the size of the move is shown.
-    page.wait_for_selector("input[name=confirm_move][type=checkbox]")
+    # The confirmation page: nothing moved yet, the size of the move is shown.
+    page.wait_for_selector("#confirm-page")
+    assert "members in all" in page.locator("#confirm-warning").inner_text()
     anna.refresh_from_db()
     assert anna.sponsor_id != target.pk
-    page.locator("input[name=confirm_move]").check()
-    page.locator("button[name=_save]").click()
+    page.locator("#confirm-button").click()
     page.wait_for_url("**/admin/bonuses/member/")
     anna.refresh_from_db()
     assert anna.sponsor_id == target.pk
@@ -107,10 +107,10 @@ def test_bulk_mark_paid_for_a_chosen_month(club, admin_login, screenshot):
     for i in range(2):
         boxes.nth(i).check()
     page.select_option("select[name=action]", "mark_paid")
-    page.fill("input[name=month]", "2025-03")
+    page.select_option("select[name=month]", "2025-03")
     screenshot("admin-member-bulk-action", full_page=False)
     page.locator("button[type=submit][name=index]").first.click()
-    page.wait_for_selector("text=2025-03: 2")
+    page.wait_for_selector("text=March 2025: 2")
     paid = Payment.objects.filter(period="2025-03-01", paid=True, member_id__in=chosen)
     assert paid.count() == 2
 
