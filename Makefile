@@ -74,6 +74,7 @@ format: $(VENV)/.dev
 	$(PY) -m ruff format .
 
 messages: $(VENV)/.dev
+	$(PY) manage.py vendor_strings
 	$(PY) manage.py makemessages -l ru -l en --ignore=.venv --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 

@@ -23,7 +23,36 @@ def _number_widget(suffix: str) -> UnfoldAdminTextInputWidget:
     )
 
 
-class MoneyField(forms.DecimalField):
+class TypedNumberField(forms.DecimalField):
+    """A decimal typed in a text input the way people write it; subclasses read the text
+    (`parse`) and say what the number is (the widget's `suffix`)."""
+
+    suffix = ""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", _number_widget(self.suffix))
+        kwargs.pop("localize", None)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        # DecimalField would add `step` and `max`, meaningless on a text input.
+        return forms.Field.widget_attrs(self, widget)
+
+    def parse(self, text):
+        raise NotImplementedError
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return self.parse(value)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class MoneyField(TypedNumberField):
     """An amount in tenge: shown as `15 000` (the club's grouping, the language's decimal
     mark) with the currency beside it, read back in any of the usual spellings."""
 
@@ -32,23 +61,11 @@ class MoneyField(forms.DecimalField):
     }
 
     def __init__(self, *, max_digits=12, decimal_places=2, **kwargs):
-        kwargs.setdefault("widget", _number_widget(settings.CURRENCY_SIGN))
-        kwargs.pop("localize", None)
+        self.suffix = settings.CURRENCY_SIGN
         super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
 
-    def widget_attrs(self, widget):
-        # DecimalField would add `step` and `max`, meaningless on a text input.
-        return forms.Field.widget_attrs(self, widget)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, Decimal):
-            return value
-        try:
-            return parse_money(value)
-        except ValueError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+    def parse(self, text):
+        return parse_money(text)
 
     def prepare_value(self, value):
         if isinstance(value, Decimal | int):
@@ -61,34 +78,23 @@ class MoneyField(forms.DecimalField):
         return value
 
 
-class PercentField(forms.DecimalField):
+class PercentField(TypedNumberField):
     """A rate stored as a fraction (0.025) and entered and shown as a percentage (2.5)."""
 
+    suffix = "%"
     default_error_messages = {
         "invalid": _("Enter a percentage, such as 10 or 2,5."),
         "range": _("A rate is between 0 and 100 %."),
     }
 
     def __init__(self, *, max_digits=7, decimal_places=6, **kwargs):
-        kwargs.setdefault("widget", _number_widget("%"))
-        kwargs.pop("localize", None)
         # The model's places are of the fraction: a percentage has two fewer.
         self.fraction_places = decimal_places
         super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
         self.validators = []  # the fraction's limits are checked below and on the model
 
-    def widget_attrs(self, widget):
-        return forms.Field.widget_attrs(self, widget)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, Decimal):
-            return value
-        try:
-            fraction = parse_percent(value)
-        except ValueError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+    def parse(self, text):
+        fraction = parse_percent(text)
         if fraction.as_tuple().exponent < -self.fraction_places:
             raise ValidationError(
                 _("Use at most %(places)s decimal places in a percentage.")

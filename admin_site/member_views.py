@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from bonuses import services
 from bonuses.models import LedgerEntry, Member
 from bonuses.models.members import path_bounds
-from bonuses.selectors import downline_children, member_page
+from bonuses.selectors import downline_branch, member_page
 from bonuses.selectors.corrections import PaymentChange, payment_changes_corrections
 from bonuses.services.plans import plan_terms
 from core.links import referral_url
@@ -229,14 +229,9 @@ def member_tree_view(request, member_id: int, key: str):
     the branch's path below the member)."""
     _check(request, VIEW_MEMBERS)
     member = get_object_or_404(Member, pk=member_id)
-    levels = plan_terms(current_period()).levels
-    steps, rest = divmod(len(key), Member.steplen)
-    if rest or not 1 <= steps < levels or not key.isalnum():
+    branch = downline_branch(root=member, key=key, levels=plan_terms(current_period()).levels)
+    if branch is None:
         raise Http404
-    parent = Member.objects.filter(path=member.path + key).first()
-    if parent is None:
-        raise Http404
-    branch = downline_children(root=member, parent=parent, levels=levels)
     context = {"nodes": _with_keys(member, branch.nodes), "more": branch.more}
     return TemplateResponse(request, "bonuses/tree_branch.html", context)
 

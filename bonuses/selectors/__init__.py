@@ -9,7 +9,7 @@ from .balances import (
     member_months,
     member_overview,
 )
-from .downline import Branch, DownlineNode, downline_children
+from .downline import Branch, DownlineNode, downline_branch, downline_children
 from .member_page import MemberPage, member_page
 from .statements import LevelLine, Statement, member_find, member_statement, statement_json
 
@@ -23,6 +23,7 @@ __all__ = [
     "Overview",
     "PackageProgress",
     "Statement",
+    "downline_branch",
     "downline_children",
     "member_balance",
     "member_find",

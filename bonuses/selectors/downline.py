@@ -65,3 +65,17 @@ def downline_children(
         )
     more = max(0, parent.numchild - BRANCH_LIMIT) if len(rows) > BRANCH_LIMIT else 0
     return Branch(nodes=nodes, more=more)
+
+
+def downline_branch(*, root: Member, key: str, levels: int) -> Branch | None:
+    """The branch of `root`'s downline that `key` names (a path below root's own, so it
+    can only ever name someone in root's downline): the children of that member, as
+    downline_children gives them. None when the key names nobody (a wrong shape, a level
+    the plan does not reach, or no such member)."""
+    steps, rest = divmod(len(key), Member.steplen)
+    if rest or not 1 <= steps < levels or not key.isalnum():
+        return None
+    parent = Member.objects.filter(path=root.path + key).first()
+    if parent is None:
+        return None
+    return downline_children(root=root, parent=parent, levels=levels)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 
 from bonuses.forms import NameSponsorForm
 from bonuses.models import Member
-from bonuses.selectors import downline_children, member_page
+from bonuses.selectors import downline_branch, member_page
 from bonuses.services import member_name_sponsor
 from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.links import referral_url
@@ -56,13 +56,9 @@ def tree(request, key: str):
     if member is None:
         raise Http404
     levels = terms_in_force(all_plan_terms(), current_period()).levels
-    steps, rest = divmod(len(key), Member.steplen)
-    if rest or not 1 <= steps < levels or not key.isalnum():
+    branch = downline_branch(root=member, key=key, levels=levels)
+    if branch is None:
         raise Http404
-    parent = Member.objects.filter(path=member.path + key).first()
-    if parent is None:
-        raise Http404
-    branch = downline_children(root=member, parent=parent, levels=levels)
     context = {"nodes": _with_keys(member, branch.nodes), "more": branch.more}
     return render(request, "bonuses/tree_branch.html", context)
 

@@ -12,6 +12,7 @@ from admin_site.roles import FRONT_DESK
 from bonuses import services
 from bonuses.models import LedgerEntry, Member, Payment
 from core.periods import add_months, current_period, format_month
+from tests.admin_site.helpers import change_data
 from tests.factories import chain, enroll
 
 pytestmark = pytest.mark.django_db
@@ -215,24 +216,6 @@ def test_bulk_action_without_month_uses_this_month(admin_client):
 
 
 # --- the member form (the sponsor change and its confirmation: test_warnings.py) -----------
-
-
-def change_data(member: Member, **overrides) -> dict:
-    data = {
-        "last_name": member.last_name,
-        "first_name": member.first_name,
-        "middle_name": member.middle_name,
-        "sponsor": member.sponsor_id or "",
-        "user": member.user_id or "",
-        "phone": str(member.phone or ""),
-        "email": member.email,
-        "address": member.address,
-        "birth_date": "",
-        "external_id": member.external_id,
-        "joined_on": member.joined_on.isoformat(),
-    }
-    data.update(overrides)
-    return data
 
 
 def post_change(client, member, **overrides):

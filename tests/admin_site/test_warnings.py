@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from bonuses import services
 from bonuses.models import LedgerEntry, Member, MonthClose, Payment
+from tests.admin_site.helpers import change_data
 from tests.bonuses.engine_helpers import APRIL, JUNE, MAY, NOW, pay
 from tests.factories import chain, enroll
 
@@ -182,25 +183,6 @@ def test_bulk_action_on_an_open_month_needs_no_confirmation(admin_client, closed
 
 
 # --- the sponsor change --------------------------------------------------------------------
-
-
-def change_data(member: Member, **overrides) -> dict:
-    data = {
-        "last_name": member.last_name,
-        "first_name": member.first_name,
-        "middle_name": member.middle_name,
-        "sponsor": member.sponsor_id or "",
-        "user": member.user_id or "",
-        "phone": str(member.phone or ""),
-        "email": member.email,
-        "address": member.address,
-        "birth_date": "",
-        "external_id": member.external_id,
-        "joined_on": member.joined_on.isoformat(),
-        "_save": "Save",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_sponsor_change_is_confirmed_on_its_own_page_with_what_it_changes(admin_client):
