@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -72,9 +73,9 @@ def _page_number(text: str | None) -> int:
 
 
 class PaymentForm(forms.ModelForm):
-    period = MonthField(label=_("month"), help_text=_("The month paid for."))
+    period = MonthField(label=capfirst(_("month")), help_text=_("The month paid for."))
     amount = MoneyField(
-        label=_("amount"),
+        label=capfirst(_("amount")),
         required=False,
         help_text=_("Empty: the plan's monthly price for that month."),
     )

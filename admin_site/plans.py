@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Value, When
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
@@ -28,12 +29,12 @@ NEW_VERSION_HELP = _(
 
 class PlanForm(forms.ModelForm):
     effective_from = MonthField(
-        label=_("effective from"),
+        label=capfirst(_("effective from")),
         help_text=_("The first month of the new version."),
     )
-    monthly_price = MoneyField(label=_("monthly price"))
+    monthly_price = MoneyField(label=capfirst(_("monthly price")))
     referred_rate = PercentField(
-        label=_("referred-member rate, %"),
+        label=capfirst(_("referred-member rate, %")),
         help_text=_(
             "Share of their own payment an active member with a sponsor earns, in percent "
             "(5 means 5 %)."
@@ -89,7 +90,9 @@ class LevelFormSet(forms.BaseInlineFormSet):
 
 
 class PlanLevelForm(forms.ModelForm):
-    rate = PercentField(label=_("rate, %"), help_text=_("Enter 10 for ten percent of the payment."))
+    rate = PercentField(
+        label=capfirst(_("rate, %")), help_text=_("Enter 10 for ten percent of the payment.")
+    )
 
     class Meta:
         model = PlanLevel
@@ -97,8 +100,8 @@ class PlanLevelForm(forms.ModelForm):
 
 
 class PackageForm(forms.ModelForm):
-    threshold = MoneyField(label=_("threshold"))
-    bonus = MoneyField(label=_("bonus"), required=False)
+    threshold = MoneyField(label=capfirst(_("threshold")))
+    bonus = MoneyField(label=capfirst(_("bonus")), required=False)
 
     class Meta:
         model = Package
