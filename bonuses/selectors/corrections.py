@@ -25,9 +25,10 @@ CHUNK = 5_000
 @dataclass(frozen=True)
 class PaymentChange:
     """A wanted state of `member`'s payment for `period`: paid (amount None: keep the
-    existing amount, or the plan price for a new payment) or not paid."""
+    existing amount, or the plan price for a new payment) or not paid. `member` is a
+    Member or its id (an import's rows have ids)."""
 
-    member: Member
+    member: Member | int
     period: date
     paid: bool
     amount: Decimal | None = None
@@ -80,10 +81,10 @@ def _name(row: dict) -> str:
 
 def payment_changes_corrections(changes: Iterable[PaymentChange]) -> CorrectionsPreview:
     """The corrections that saving `changes` would post, in a few queries per closed
-    month (payments, ancestors, names; with the earner-active option one more per payer
+    month (payments, payers, ancestors; with the earner-active option one more per payer
     whose own activity flips). Changes of open months post nothing and are skipped.
 
-    Input: PaymentChange rows (members need pk, path and depth). Output: a
+    Input: PaymentChange rows (a Member or a member id each). Output: a
     CorrectionsPreview whose lines match, member for member and tenge for tenge, what
     bonuses.services.payments would post."""
     changes = [c for c in changes]
@@ -101,17 +102,27 @@ def payment_changes_corrections(changes: Iterable[PaymentChange]) -> Corrections
     return preview
 
 
+def _member_id(change: PaymentChange) -> int:
+    return change.member if isinstance(change.member, int) else change.member.pk
+
+
 def _period_lines(period: date, changes: list[PaymentChange], preview: CorrectionsPreview):
     terms = plan_terms(period)
-    member_ids = [c.member.pk for c in changes]
+    member_ids = [_member_id(c) for c in changes]
     existing: dict[int, tuple[bool, Decimal]] = {}
     for start in range(0, len(member_ids), CHUNK):
         payments = Payment.objects.filter(
             period=period, member_id__in=member_ids[start : start + CHUNK]
         ).values_list("member_id", "paid", "amount")
         existing.update((m, (paid, amount)) for m, paid, amount in payments)
+    payers: dict[int, dict] = {}
+    for start in range(0, len(member_ids), CHUNK):
+        rows = Member.objects.filter(pk__in=member_ids[start : start + CHUNK]).values(
+            "id", "path", "depth", "first_name", "last_name"
+        )
+        payers.update((row["id"], row) for row in rows)
     levels_by_payer = {
-        c.member.pk: ancestor_levels(c.member.path, c.member.depth, terms.levels) for c in changes
+        pk: ancestor_levels(row["path"], row["depth"], terms.levels) for pk, row in payers.items()
     }
     paths = {path for levels in levels_by_payer.values() for path in levels}
     people: dict[str, dict] = {}
@@ -121,10 +132,6 @@ def _period_lines(period: date, changes: list[PaymentChange], preview: Correctio
             "id", "path", "first_name", "last_name"
         ):
             people[row["path"]] = row
-    payers = {
-        row["id"]: row
-        for row in Member.objects.filter(pk__in=member_ids).values("id", "first_name", "last_name")
-    }
     active: set[int] = set()
     if terms.earner_must_be_active:
         ids = [row["id"] for row in people.values()]
@@ -135,7 +142,10 @@ def _period_lines(period: date, changes: list[PaymentChange], preview: Correctio
         )
     price = terms.monthly_price
     for change in changes:
-        payer = change.member
+        row = payers.get(_member_id(change))
+        if row is None:
+            continue  # no such member: the caller reports it
+        payer = Member(pk=row["id"], path=row["path"], depth=row["depth"])
         was_paid, was_amount = existing.get(payer.pk, (False, None))
         old = money(was_amount) if was_paid and was_amount is not None else None
         if change.paid:

@@ -119,3 +119,11 @@ def test_a_batch_across_closed_months_reads_a_few_queries_per_month(
         preview = payment_changes_corrections(changes)
     assert preview.changes == 60
     assert len(preview.lines) == 60 * 5  # referred bonus and four levels each
+
+
+def test_an_imports_rows_may_name_members_by_id():
+    sponsor, payer = chain(2)
+    services.month_close(period=MAY)
+    by_id = payment_changes_corrections([PaymentChange(payer.pk, MAY, True, D("10000"))])
+    by_member = payment_changes_corrections([PaymentChange(payer, MAY, True, D("10000"))])
+    assert by_id.lines == by_member.lines and by_id.total == D("1500.00")
