@@ -31,6 +31,7 @@ class PlanForm(forms.ModelForm):
             "referred_rate",
             "earner_must_be_active",
             "credit_package_bonus",
+            "sponsor_requests_at_once",
             "note",
         ]
 
@@ -123,7 +124,8 @@ class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fields = ["effective_from", "monthly_price", "referred_rate"]
-        fields += ["earner_must_be_active", "credit_package_bonus", "note"]
+        fields += ["earner_must_be_active", "credit_package_bonus", "sponsor_requests_at_once"]
+        fields += ["note"]
         fieldsets = [(None, {"fields": fields, "description": NEW_VERSION_HELP})]
         if obj is not None:
             fieldsets.append((_("Record"), {"fields": ["created_by", "created_at"]}))
@@ -144,6 +146,7 @@ class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
             packages=[(r["name"], r["threshold"], r["bonus"]) for r in _rows(by_model[Package])],
             earner_must_be_active=data["earner_must_be_active"],
             credit_package_bonus=data["credit_package_bonus"],
+            sponsor_requests_at_once=data["sponsor_requests_at_once"],
             note=data.get("note", ""),
             by=request.user,
         )
