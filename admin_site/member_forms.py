@@ -37,6 +37,10 @@ class MemberForm(forms.ModelForm):
 
     def clean_user(self):
         user = self.cleaned_data.get("user")
+        if "user" in self.changed_data and not (
+            self.staff is None or self.staff.has_perm("bonuses.link_login")
+        ):
+            raise ValidationError(gettext("Only an administrator can link a login to a member."))
         error = services.members.login_link_error(self.instance, user)
         if error:
             raise ValidationError(error)
