@@ -228,6 +228,10 @@ def member_delete(*, member: Member, by=None) -> None:
     error = member_delete_error(member)
     if error:
         raise ValidationError(error)
+    pk = member.pk
+    member.delete()  # treebeard's: it deletes a fresh copy of the row
     if by is not None:
-        member._history_user = by
-    member.delete()
+        # ...so the history's deletion row learns who did it here.
+        gone = Member.history.filter(id=pk, history_type="-").latest("history_id")
+        gone.history_user = by
+        gone.save(update_fields=["history_user"])
