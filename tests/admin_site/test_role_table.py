@@ -89,7 +89,7 @@ def add_and_edit_members(client, club, user):
         reverse("admin:bonuses_member_add"),
         {**member_form(club["loner"]), "first_name": "Newcomer", "external_id": "N1"},
     )
-    edit = change(client, club["loner"], email="loner@example.test")
+    change(client, club["loner"], email="loner@example.test")
     return (
         ok(add)
         and Member.objects.filter(external_id="N1").exists()

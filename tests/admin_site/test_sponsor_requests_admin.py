@@ -23,7 +23,7 @@ def _june(time_machine):
 
 @pytest.fixture
 def waiting():
-    sponsor = enroll(first_name="Aigerim", email="aigerim@example.test")
+    enroll(first_name="Aigerim", email="aigerim@example.test")
     member, follower, _ = chain(3)
     pay(follower, MAY)
     pay(member, JUNE)
