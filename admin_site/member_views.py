@@ -92,9 +92,14 @@ def _level_counts(member: Member, levels: int) -> list[tuple[int, int | None]]:
     return [(k, counts.get(k, 0)) for k in range(1, levels + 1)]
 
 
-def _page_number(text: str | None) -> int:
+# Far beyond any real list; an OFFSET past 64 bits made the database fail (a 500).
+MAX_PAGE = 1_000_000
+
+
+def page_number(text: str | None) -> int:
+    """?page=N as a page number from 1 to MAX_PAGE (1 for anything else)."""
     try:
-        return max(int(text or 1), 1)
+        return min(max(int(text or 1), 1), MAX_PAGE)
     except ValueError:
         return 1
 
@@ -113,7 +118,7 @@ def downline_view(request, model_admin, member_id: int):
     rows = Member.objects.filter(path__gte=low, depth=member.depth + level)
     if high:
         rows = rows.filter(path__lt=high)
-    number = _page_number(request.GET.get("page"))
+    number = page_number(request.GET.get("page"))
     start = (number - 1) * DOWNLINE_PAGE
     # One row more than the page tells whether there is a next one, without a count.
     followers = list(

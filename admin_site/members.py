@@ -12,7 +12,6 @@ from django.urls import get_script_prefix, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.paginator import InfinitePaginator
 
@@ -22,6 +21,7 @@ from core.money import format_money
 from core.periods import format_month
 
 from . import member_views
+from .history import HistoryAdmin
 from .member_filters import HasSponsorFilter, JoinedMonthFilter, PaidThisMonthFilter
 from .member_forms import MemberForm, MonthActionForm
 from .member_page import DOWNLINE_CAP, MemberChangeList
@@ -60,7 +60,7 @@ def paid_toggle(member_id: int, period, paid: bool) -> str:
 
 
 @admin.register(Member)
-class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
+class MemberAdmin(HistoryAdmin, ModelAdmin):
     form = MemberForm
     action_form = MonthActionForm
     list_display = [

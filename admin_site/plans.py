@@ -7,12 +7,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Value, When
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 
 from bonuses import services
 from bonuses.models import MonthClose, Package, Plan, PlanLevel
 from core.periods import add_months, current_period, period_of
+
+from .history import HistoryAdmin
 
 NEW_VERSION_HELP = _(
     "Saving creates a NEW plan version in force from the month in “Effective from” (next "
@@ -92,7 +93,7 @@ def _rows(formset) -> list[dict]:
 
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
+class PlanAdmin(HistoryAdmin, ModelAdmin):
     form = PlanForm
     inlines = [PlanLevelInline, PackageInline]
     list_display = [

@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.views import ChangeList
 from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldBooleanWidget
@@ -20,6 +19,8 @@ from bonuses.models import Member, SponsorRequest
 from bonuses.selectors.sponsor_requests import move_effects, pending_sponsor_requests
 from bonuses.services.sponsor_requests import REASON_LENGTH
 from core.periods import format_month
+
+from .history import HistoryAdmin
 
 DECIDE = "bonuses.change_sponsorrequest"
 
@@ -78,7 +79,7 @@ def months_text(months) -> str:
 
 
 @admin.register(SponsorRequest)
-class SponsorRequestAdmin(SimpleHistoryAdmin, ModelAdmin):
+class SponsorRequestAdmin(HistoryAdmin, ModelAdmin):
     list_display = ["member", "named_as", "sponsor", "moving", "months", "created_at", "status"]
     list_display_links = ["member", "named_as"]
     list_filter = [StatusFilter]

@@ -9,8 +9,11 @@ completed reset lifts the login's lockout, as the lockout page promises.
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
+
+from core.forms import BoundedUsernameMixin
 
 from .limits import PASSWORD_RESET, limit, posted
 
@@ -41,8 +44,14 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
         return response
 
 
+class LoginForm(BoundedUsernameMixin, AuthenticationForm):
+    pass
+
+
 login = auth_views.LoginView.as_view(
-    template_name="bonuses/login.html", redirect_authenticated_user=True
+    template_name="bonuses/login.html",
+    redirect_authenticated_user=True,
+    authentication_form=LoginForm,
 )
 logout = auth_views.LogoutView.as_view()
 password_reset = PasswordReset.as_view()

@@ -105,7 +105,9 @@ def test_a_decided_request_shows_no_buttons(admin_client, waiting, admin_user):
     assert 'id="reject-form"' not in page and "rejected" in page
 
 
-@pytest.mark.parametrize("object_id", ["abc", "99999999", "1%00"])
-def test_unknown_request_ids_are_404(admin_client, object_id):
+@pytest.mark.parametrize(
+    ("object_id", "status"), [("abc", 404), ("99999999", 404), ("9" * 30, 404), ("1%00", 400)]
+)
+def test_unknown_request_ids_are_4xx(admin_client, object_id, status):
     url = reverse(LIST) + f"{object_id}/change/"
-    assert admin_client.get(url).status_code == 404
+    assert admin_client.get(url).status_code == status
