@@ -45,6 +45,12 @@ def test_imported_member_claims_by_the_emailed_link_and_a_stranger_sees_nothing(
     for secret in ("Aliya", "Secretova", "Ruslan", "aliya@example.test"):
         assert secret not in page.content()
     screenshot("member-claim-waiting")
+    page.click("button.lang[value=ru]")
+    page.wait_for_selector("html[lang=ru]")
+    assert "Подтвердите, что это вы" in page.locator("main").inner_text()
+    screenshot("member-claim-waiting-ru")
+    page.click("button.lang[value=en]")
+    page.wait_for_selector("html[lang=en]")
     assert mail.outbox[-1].to == ["aliya@example.test"]  # not the stranger's inbox
 
     # Aliya signs up on her phone (another browser), then opens the mail she got.
