@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from bonuses import services
-from bonuses.models import Member, SponsorRequest
+from bonuses.models import Member, MemberClaim, SponsorRequest
 from tests.bonuses.test_concurrency import run_together
 from tests.factories import enroll
 
@@ -89,3 +89,29 @@ def test_two_sign_ups_with_one_username_give_one_login_and_a_clear_error(on_post
     assert errors[0].message_dict == {"username": ["This username is taken."]}
     assert get_user_model().objects.count() == 1
     assert Member.objects.count() == 1
+
+
+def test_one_desk_code_brought_by_two_logins_at_once_links_one(on_postgres):
+    member = enroll()
+    issued = services.claim_issue_code(member=member, by=None)
+    users = [
+        get_user_model().objects.create_user(f"bearer{i}", password="pw-12345678") for i in range(2)
+    ]
+    errors = run_together(
+        2, lambda i: services.claim_redeem_code(code=issued.printable, user=users[i])
+    )
+    assert len(errors) == 1 and isinstance(errors[0], ValidationError)
+    member.refresh_from_db()
+    assert member.user in users
+
+
+def test_wrong_guesses_at_once_each_count_and_the_code_dies(on_postgres):
+    member = enroll()
+    issued = services.claim_issue_code(member=member, by=None)
+    wrong = issued.code[:4] + ("A" if issued.code[4] != "A" else "B") + issued.code[5:]
+    errors = run_together(8, lambda i: services.claim_check_code(code=wrong))
+    assert len(errors) == 8
+    claim = MemberClaim.objects.get(pk=issued.claim.pk)
+    assert claim.attempts == 8  # none lost: F() increments under the row lock
+    with pytest.raises(ValidationError):
+        services.claim_check_code(code=issued.code)
