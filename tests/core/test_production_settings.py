@@ -27,13 +27,20 @@ PRODUCTION = {
 }
 
 
-def manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+def _environment(**env) -> dict:
+    """This process's environment without what production would not have: the
+    production variables under test, and the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE."""
+    drop = {*PRODUCTION, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in drop}
     clean.update(BONUSDESK_TESTING="0", **env)
+    return clean
+
+
+def manage(*args, **env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=clean,
+        env=_environment(**env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -45,10 +52,9 @@ def settings_of(*names, **env):
         "import json, django; django.setup(); from django.conf import settings; "
         f"print(json.dumps({{n: getattr(settings, n, None) for n in {list(names)!r}}}))"
     )
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
-    clean.update(BONUSDESK_TESTING="0", DJANGO_SETTINGS_MODULE="config.settings", **env)
+    environment = _environment(DJANGO_SETTINGS_MODULE="config.settings", **env)
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
