@@ -24,5 +24,6 @@ urlpatterns = [
     path("me/sponsor/", me.name_sponsor, name="name_sponsor"),
     path("claim/code/", claims.claim_code, name="claim_code"),
     path("claim/send-again/", claims.claim_send_again, name="claim_send_again"),
+    path("claim/confirm/", claims.claim_confirm, name="claim_confirm"),
     path("claim/<str:selector>/<str:secret>/", claims.claim_link, name="claim_link"),
 ]

@@ -60,6 +60,7 @@ def test_imported_member_claims_by_the_emailed_link_and_a_stranger_sees_nothing(
     link = re.search(r"https?://\S+/claim/\S+/", mail.outbox[-1].body).group(0)
     path = link[link.index("/claim/") :]
     phone.goto(path)
+    phone.wait_for_url("**/claim/confirm/")  # the secret leaves the address bar
     assert "Yes, it is me" in phone.locator("main").inner_text()
     phone.screenshot(path=str(SCREENSHOTS / "member-claim-confirm.png"), full_page=True)
     phone.click("main form button[type=submit]")

@@ -190,8 +190,10 @@ def test_desk_codes_are_limited_per_client(client, django_user_model):
 def test_claim_links_are_limited(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("prober", password="pw"))
     for n in range(rate(limits.CLAIM_LINK, "target")):
-        assert client.post(f"/claim/sel/secret{n}/").status_code == 400
-    assert client.post("/claim/sel/secret-x/").status_code == 429
+        client.get(f"/claim/sel/secret{n}/")
+        assert client.post("/claim/confirm/").status_code == 400
+    client.get("/claim/sel/secret-x/")
+    assert client.post("/claim/confirm/").status_code == 429
 
 
 def test_sponsor_requests_are_limited_per_member(member_client):

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from bonuses import services
 from bonuses.models import Member, SponsorRequest
+from bonuses.services.claims import LINK_LIFETIME
 from tests.bonuses.engine_helpers import JUNE, pay
 from tests.factories import enroll
 
@@ -75,18 +76,29 @@ def test_a_stranger_with_the_members_email_or_phone_sees_nothing_and_moves_nothi
     assert mail.outbox[-1].to == ["aliya@example.test"]
 
 
+CONFIRM = "/claim/confirm/"
+
+
+def open_link(client, link):
+    """Open the mailed link: it lands on the confirmation, the secret left in the session."""
+    response = client.get(link)
+    assert response.status_code == 302 and response.url == CONFIRM
+    return client.get(CONFIRM)
+
+
 def test_the_owner_claims_through_the_emailed_link(client, committed, imported):
     sign_up(client, committed, email="aliya@example.test", username="aliya")
     link = link_in_mail()
     client.post("/logout/")
-    response = client.get(link)
-    assert response.status_code == 302 and response.url.startswith("/login/?next=/claim/")
+    response = open_link(client, link)
+    # Logging in first; the secret is in neither the address nor "next".
+    assert response.status_code == 302 and response.url == "/login/?next=/claim/confirm/"
     client.post("/login/", {"username": "aliya", "password": FORM["password1"]})
-    page = client.get(link)
+    page = client.get(CONFIRM)
     assert page.status_code == 200 and "Yes, it is me" in page.content.decode()
     imported.refresh_from_db()
     assert imported.user is None  # opening the link (a mail scanner) changes nothing
-    assert client.post(link).url == "/me/"
+    assert client.post(CONFIRM).url == "/me/"
     me = client.get("/me/").content.decode()
     assert "Hello, Aliya" in me and "Follower H." in me
     imported.refresh_from_db()
@@ -98,8 +110,8 @@ def test_the_link_does_nothing_for_another_login(client, committed, imported, dj
     link = link_in_mail()
     other = django_user_model.objects.create_user("aliya-real", "x@example.test", "pw-1234567")
     client.force_login(other)
-    assert client.get(link).status_code == 400
-    response = client.post(link)
+    assert open_link(client, link).status_code == 400
+    response = client.post(CONFIRM)
     assert response.status_code == 400 and "does not work" in response.content.decode()
     imported.refresh_from_db()
     assert imported.user is None
@@ -108,12 +120,19 @@ def test_the_link_does_nothing_for_another_login(client, committed, imported, dj
 def test_a_used_link_says_it_does_not_work(client, committed, imported):
     sign_up(client, committed, email="aliya@example.test")
     link = link_in_mail()
-    client.post(link)
-    assert client.post(link).status_code == 302  # already linked: back to the page
+    open_link(client, link)
+    client.post(CONFIRM)
+    assert open_link(client, link).url == "/me/"  # already linked: back to the page
     client.post("/logout/")
     sign_up(client, committed, email="aliya@example.test", username="second")
-    response = client.post(link)
-    assert response.status_code == 400
+    assert open_link(client, link).status_code == 400
+    assert client.post(CONFIRM).status_code == 400
+
+
+def test_a_confirmation_without_a_link_does_nothing(client, committed, imported):
+    sign_up(client, committed, email="aliya@example.test")
+    assert client.get(CONFIRM).status_code == 400
+    assert client.post(CONFIRM).status_code == 400
 
 
 def test_sending_the_link_again(client, committed, imported):
@@ -123,8 +142,16 @@ def test_sending_the_link_again(client, committed, imported):
     assert "We sent a new link" in response.content.decode()
     second = link_in_mail()
     assert first != second
-    assert client.post(first).status_code == 400
-    assert client.post(second).status_code == 302
+    assert open_link(client, first).status_code == 400
+    open_link(client, second)
+    assert client.post(CONFIRM).url == "/me/"
+
+
+def test_an_expired_link_offers_a_new_one(client, committed, imported, time_machine):
+    sign_up(client, committed, email="aliya@example.test")
+    time_machine.shift(LINK_LIFETIME.total_seconds() + 60)
+    page = client.get("/me/").content.decode()
+    assert 'id="claim-expired"' in page and "Aliya" not in page
 
 
 def test_a_member_without_email_claims_with_a_desk_code_on_the_waiting_page(client, committed):
