@@ -170,7 +170,7 @@ CACHES["ratelimit"] = (
 )
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "bonuses.views.limits.too_many_requests"
-RATELIMIT_IP_META_KEY = "core.clientip.client_ip"
+RATELIMIT_IP_META_KEY = "core.clientip.client_ip"  # its "ip" key: the same client as axes'
 SILENCED_SYSTEM_CHECKS = [
     # django-ratelimit lists the cache backends it was tested with; Django's own Redis
     # backend (4.0+) is not on that list but increments atomically (Redis INCR).

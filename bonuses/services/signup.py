@@ -15,7 +15,9 @@ from .members import member_enroll
 PROFILE_FIELDS = ("first_name", "last_name", "middle_name", "birth_date", "address")
 
 
-def _as_e164(phone) -> str:
+def as_e164(phone) -> str:
+    """A phone (text or PhoneNumber) as E.164 text when it parses, else as given ('' for
+    none): the form members are matched and rate-limited by."""
     if not phone:
         return ""
     if isinstance(phone, PhoneNumber):
@@ -67,7 +69,7 @@ def member_signup(
     if unknown:
         raise TypeError(f"member_signup() got unexpected fields: {', '.join(sorted(unknown))}")
     email = (email or "").strip().lower()
-    phone = _as_e164(phone)
+    phone = as_e164(phone)
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is taken.")})
@@ -106,7 +108,7 @@ def sponsor_lookup(text: str) -> Member | None:
     match = Q(referral_code=text)
     if "@" in text:
         match |= Q(email__iexact=text)
-    phone = _as_e164(text)
+    phone = as_e164(text)
     if phone.startswith("+"):
         match |= Q(phone=phone)
     found = list(Member.objects.filter(match)[:2])

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 
 from bonuses.forms import SignupForm
 from bonuses.services import claim_check_code, member_signup
-from bonuses.services.signup import _as_e164
+from bonuses.services.signup import as_e164
 
 from .claims import posted_code
 from .limits import SIGNUP, limit, posted
@@ -12,7 +12,7 @@ from .referral import SESSION_KEY, referral_sponsor
 
 
 def _posted_phone(request, kwargs) -> str:
-    return _as_e164(request.POST.get("phone", ""))
+    return as_e164(request.POST.get("phone", ""))
 
 
 @limit(SIGNUP, posted("email"), _posted_phone, posted_code("claim_code"))
