@@ -13,7 +13,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 
-from core.forms import BoundedUsernameMixin
+from core.forms import BoundedUsernameMixin, MemberPasswordResetForm
 
 from .limits import PASSWORD_RESET, limit, posted
 
@@ -23,6 +23,7 @@ class PasswordReset(auth_views.PasswordResetView):
     """Answers the same for a known and an unknown email (Django's view does); the link
     in the mail is built on SITE_URL, never on the request's Host."""
 
+    form_class = MemberPasswordResetForm
     template_name = "bonuses/password_reset.html"
     email_template_name = "bonuses/password_reset_email.txt"
     subject_template_name = "bonuses/password_reset_subject.txt"

@@ -141,3 +141,24 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, django_use
     )
     assert response.status_code == 302
     assert django_user_model.objects.get(username="anna").check_password("brand-new-pass-7")
+
+
+def test_a_login_created_by_the_members_import_sets_its_first_password_by_reset(client, tmp_path):
+    from django.core.management import call_command
+
+    from tests.imports.helpers import csv_bytes, member_row, write
+
+    row = member_row("M-7", "Dana", username="dana", email="dana@example.test")
+    call_command("import_members", write(tmp_path, "m.csv", csv_bytes([row])))
+    user = Member.objects.get(external_id="M-7").user
+    assert user.username == "dana" and not user.has_usable_password()
+
+    client.post("/password-reset/", {"email": "DANA@example.test"})
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["dana@example.test"]
+    link = re.search(r"https?://[^/]+(/password-reset/\S+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link).url
+    client.post(form_url, {"new_password1": "first-pass-77", "new_password2": "first-pass-77"})
+    client.logout()
+    response = client.post("/login/", {"username": "dana", "password": "first-pass-77"})
+    assert response.status_code == 302
+    assert client.get("/me/").status_code == 200
