@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     members,
     payments,
     plans,
+    sponsor_requests,
     users,
     vendor_patches,
 )

@@ -1,12 +1,17 @@
-"""Change histories (django-simple-history) read like the rest of the admin: amounts as
-money, rates as percentages, months by name, and the reasons the system gives for a
-change ("sponsor changed", "import", stored as keys) in the reader's language."""
+"""django-simple-history's admin pages: 404 (not 500) for an id that is none, and change
+histories that read like the rest of the admin (amounts as money, rates as percentages,
+months by name, the reasons the system gives for a change, stored as keys such as
+"sponsor changed" or "import", in the reader's language)."""
 
 from datetime import date
 from decimal import Decimal
 
-from django.db import models
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from core.money import format_money, format_percent
@@ -18,6 +23,20 @@ CHANGE_REASONS = {
     "import": _("imported from a spreadsheet"),
 }
 MONTH_FIELDS = {"period", "effective_from"}
+
+
+def id_or_404(field, text):
+    """`text` as a value of the primary key `field`, or Http404 when it cannot be one
+    (not a number, or beyond the column's range)."""
+    try:
+        value = field.to_python(text)
+    except (ValidationError, ValueError, TypeError):
+        raise Http404 from None
+    if isinstance(value, int):
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise Http404
+    return value
 
 
 class ReadableHistoryHelper(HistoricalRecordContextHelper):
@@ -35,8 +54,16 @@ class ReadableHistoryHelper(HistoricalRecordContextHelper):
         return super().prepare_delta_change_value(change, value)
 
 
-class ReadableHistory:
-    """Mixin for SimpleHistoryAdmin classes."""
+class HistoryAdmin(SimpleHistoryAdmin):
+    def history_view(self, request, object_id, extra_context=None):
+        id_or_404(self.model._meta.pk, unquote(object_id))
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        history = getattr(self.model, self.model._meta.simple_history_manager_attribute).model
+        id_or_404(self.model._meta.pk, unquote(object_id))
+        id_or_404(history._meta.pk, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableHistoryHelper(self.model, historical_record)

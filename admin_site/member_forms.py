@@ -20,16 +20,34 @@ class MemberForm(forms.ModelForm):
     """Refuses a sponsor the services would refuse, on the field; a sponsor change that is
     allowed is confirmed on its own page first (MemberAdmin.changeform_view)."""
 
+    # The staff user filling the form (MemberAdmin.get_form sets it): what they may do
+    # decides whether a sponsor change is allowed (README, "Roles").
+    staff = None
+
     class Meta:
         model = Member
         fields = ["sponsor"]  # the admin passes its fieldsets' fields
+
+    def clean_user(self):
+        user = self.cleaned_data.get("user")
+        if "user" in self.changed_data and not (
+            self.staff is None or self.staff.has_perm("bonuses.link_login")
+        ):
+            raise ValidationError(gettext("Only an administrator can link a login to a member."))
+        error = services.members.login_link_error(self.instance, user)
+        if error:
+            raise ValidationError(error)
+        return user
 
     def clean(self):
         data = super().clean()
         member = self.instance
         if member.pk is None or "sponsor" not in self.changed_data or self.has_error("sponsor"):
             return data
-        error = services.sponsor_change_error(member, data.get("sponsor"))
+        sponsor = data.get("sponsor")
+        error = services.sponsor_change_error(
+            member, sponsor
+        ) or services.members.branch_move_error(member, self.staff)
         if error:
             self.add_error("sponsor", error)
         return data

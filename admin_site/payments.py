@@ -11,7 +11,6 @@ from django.urls import path
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.paginator import InfinitePaginator
 
@@ -32,9 +31,9 @@ from core.periods import (
 
 from .confirmations import confirmation_page, confirmed
 from .fields import MoneyField, MonthField
-from .history import ReadableHistory
+from .history import HistoryAdmin
 from .member_page import paid_ids
-from .member_views import can_change_payments
+from .member_views import can_change_payments, page_number
 from .members import paid_toggle
 
 MONTHS_OFFERED = 24
@@ -63,13 +62,6 @@ class MonthFilter(admin.SimpleListFilter):
 
 class MonthPickForm(forms.Form):
     month = MonthField(label=_("Month"))
-
-
-def _page_number(text: str | None) -> int:
-    try:
-        return max(int(text or 1), 1)
-    except ValueError:
-        return 1
 
 
 class PaymentForm(forms.ModelForm):
@@ -101,7 +93,7 @@ class PaymentForm(forms.ModelForm):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadableHistory, SimpleHistoryAdmin, ModelAdmin):
+class PaymentAdmin(HistoryAdmin, ModelAdmin):
     form = PaymentForm
     list_display = ["member", "month", "money", "paid_state", "paid_on", "recorded_by"]
     list_filter = [MonthFilter, "paid"]
@@ -229,7 +221,7 @@ class PaymentAdmin(ReadableHistory, SimpleHistoryAdmin, ModelAdmin):
             period = None
         period = period or current_period()
         members = Member.objects.select_related("sponsor").order_by("last_name", "first_name", "pk")
-        number = _page_number(request.GET.get("page"))
+        number = page_number(request.GET.get("page"))
         # One row more than the page tells whether there is a next one: no COUNT of the
         # whole club on every page.
         start = (number - 1) * MONTH_PAGE

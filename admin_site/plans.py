@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Value, When
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 
 from bonuses import services
@@ -17,7 +16,7 @@ from core.money import format_money, format_percent
 from core.periods import add_months, current_period, format_period, months_between, period_of
 
 from .fields import MoneyField, MonthField, PercentField
-from .history import ReadableHistory
+from .history import HistoryAdmin
 
 NEW_VERSION_HELP = _(
     "Saving creates a NEW plan version in force from the month in “Effective from” (next "
@@ -49,6 +48,7 @@ class PlanForm(forms.ModelForm):
             "referred_rate",
             "earner_must_be_active",
             "credit_package_bonus",
+            "sponsor_requests_at_once",
             "note",
         ]
 
@@ -136,7 +136,7 @@ def _rows(formset) -> list[dict]:
 
 
 @admin.register(Plan)
-class PlanAdmin(ReadableHistory, SimpleHistoryAdmin, ModelAdmin):
+class PlanAdmin(HistoryAdmin, ModelAdmin):
     form = PlanForm
     inlines = [PlanLevelInline, PackageInline]
     list_display = [
@@ -180,7 +180,8 @@ class PlanAdmin(ReadableHistory, SimpleHistoryAdmin, ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fields = ["effective_from", "monthly_price", "referred_rate"]
-        fields += ["earner_must_be_active", "credit_package_bonus", "note"]
+        fields += ["earner_must_be_active", "credit_package_bonus", "sponsor_requests_at_once"]
+        fields += ["note"]
         fieldsets = [(None, {"fields": fields, "description": NEW_VERSION_HELP})]
         if obj is not None:
             fieldsets.append((_("Record"), {"fields": ["created_by", "created_at"]}))
@@ -201,6 +202,7 @@ class PlanAdmin(ReadableHistory, SimpleHistoryAdmin, ModelAdmin):
             packages=[(r["name"], r["threshold"], r["bonus"]) for r in _rows(by_model[Package])],
             earner_must_be_active=data["earner_must_be_active"],
             credit_package_bonus=data["credit_package_bonus"],
+            sponsor_requests_at_once=data["sponsor_requests_at_once"],
             note=data.get("note", ""),
             by=request.user,
         )

@@ -99,7 +99,7 @@ class Member(MP_Node):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # member_search_key() of the fields above; a trigram index serves substring search
-    # on PostgreSQL (migration 0008).
+    # on PostgreSQL (migration 0009).
     search_key = models.TextField(_("search key"), blank=True, default="", editable=False)
 
     history = HistoricalRecords(
@@ -111,6 +111,11 @@ class Member(MP_Node):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        # Beyond add/change: what the front desk may not do (README, "Roles").
+        permissions = [
+            ("move_branch", _("Can move a member who has followers")),
+            ("link_login", _("Can link a login to a member")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["external_id"],

@@ -70,7 +70,7 @@ def test_migration_turns_old_texts_into_codes(admin_user):
         LedgerEntry.objects.create(
             member=member, kind=kind, period=MAY, amount=1, reason=reason, breakdown=breakdown
         )
-    migration = import_module("bonuses.migrations.0008_member_search_ledger_reasons")
+    migration = import_module("bonuses.migrations.0009_member_search_ledger_reasons")
     migration.reasons_to_codes(apps, None)
     converted = [
         (e.reason_code, e.reason_params, e.reason) for e in LedgerEntry.objects.order_by("id")

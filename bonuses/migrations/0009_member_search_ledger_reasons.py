@@ -105,7 +105,7 @@ def reasons_to_codes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("bonuses", "0007_import_job"),
+        ("bonuses", "0008_claims_sponsor_requests"),
     ]
 
     operations = [
