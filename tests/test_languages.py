@@ -189,6 +189,9 @@ def samples(club) -> dict:
         "code": anna.referral_code,
         "uidb64": urlsafe_base64_encode(force_bytes(anna.user.pk)),
         "token": default_token_generator.make_token(anna.user),
+        # A claim link nobody was sent: the page that says so.
+        "selector": "unknownSelector",
+        "secret": "unknownSecretThatIsLongEnough",
     }
 
 

@@ -99,13 +99,17 @@ def add_and_edit_members(client, club, user):
 
 def place_a_member_without_followers(client, club, user):
     leaf = enroll(first_name="Fresh")
-    change(client, leaf, sponsor=club["top"].pk, confirm_move="on")
+    change(
+        client, leaf, sponsor=club["top"].pk, _confirmed="yes"
+    )  # as the confirmation page posts it
     return Member.objects.get(pk=leaf.pk).sponsor_id == club["top"].pk
 
 
 def move_a_member_with_followers(client, club, user):
     middle = club["middle"]
-    form = change(client, middle, sponsor=club["loner"].pk, confirm_move="on")
+    form = change(
+        client, middle, sponsor=club["loner"].pk, _confirmed="yes"
+    )  # as the confirmation page posts it
     moved = Member.objects.get(pk=middle.pk).sponsor_id == club["loner"].pk
     if not moved:
         assert "only an administrator can move" in form.content.decode()
