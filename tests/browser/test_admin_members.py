@@ -83,7 +83,15 @@ def test_member_lookup_finds_a_member_through_select2(club, admin_login, screens
     page.wait_for_selector("#member-summary")
     assert page.url.endswith(f"?member={anna.pk}")
     assert page.locator("#statement-levels tbody tr").count() >= 4
+    assert anna.referral_code in page.locator("#member-link").inner_text()
+    assert page.locator("#member-tree li").count() >= 1
     tall_screenshot(page, screenshot, "admin-member-lookup")
+    # select2's own messages in the page's language (the form is built once, at import,
+    # when another language may have been active).
+    page.locator(".select2-selection").first.click()
+    page.locator(".select2-search__field").fill("nobody-like-this")
+    page.wait_for_selector(".select2-results__message")
+    assert page.locator(".select2-results__message").inner_text() == "No results found"
 
 
 def test_month_picker_toggle_persists(club, admin_login, screenshot):
