@@ -4,7 +4,7 @@ Plain functions taking model instances and plain values, keyword-only, each atom
 """
 
 from .close import CloseResult, LevelTotal, TopEarner, month_close, unclosed_periods
-from .ledger import ledger_adjust, ledger_payout, package_claim
+from .ledger import ledger_adjust, ledger_open_balances, ledger_payout, package_claim
 from .members import (
     member_change_sponsor,
     member_enroll,
@@ -21,6 +21,7 @@ __all__ = [
     "LevelTotal",
     "TopEarner",
     "ledger_adjust",
+    "ledger_open_balances",
     "ledger_payout",
     "member_change_sponsor",
     "member_enroll",
