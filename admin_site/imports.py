@@ -1,15 +1,21 @@
-"""Import pages: upload a spreadsheet, see the preview (new / updated / unchanged / error
-rows, each error by row and column), confirm, and follow a large file's progress."""
+"""Import pages: upload a spreadsheet, see the preview (what was read, new / updated /
+unchanged / error rows, each change as old → new, every error and warning by row and
+column), confirm, and follow a large file's progress."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from bonuses.imports.limits import size_text
+from bonuses.imports.reading import COLUMN_LABELS
 from bonuses.models import ImportJob
 from bonuses.services import import_jobs
 
@@ -17,11 +23,43 @@ PERMISSIONS = {
     ImportJob.Kind.MEMBERS: ("bonuses.add_member", "bonuses.change_member"),
     ImportJob.Kind.PAYMENTS: ("bonuses.add_payment", "bonuses.change_payment"),
 }
+# Multipart framing and the other form fields around the file.
+_FORM_OVERHEAD = 64 * 1024
 
 
 def may_import(user, kind: str | None = None) -> bool:
     kinds = [kind] if kind else list(PERMISSIONS)
     return any(user.has_perms(PERMISSIONS[k]) for k in kinds)
+
+
+class SizeLimitedUpload(FileUploadHandler):
+    """Drops an uploaded file larger than IMPORT_MAX_BYTES while it arrives: by its
+    declared length before a byte is kept, else as soon as it passes the limit. The rest
+    is read and thrown away, so the form can say what happened."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.received = 0
+        self.too_large = 0
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if content_length > settings.IMPORT_MAX_BYTES + _FORM_OVERHEAD:
+            self.too_large = content_length
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        if self.too_large:
+            raise SkipFile
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > settings.IMPORT_MAX_BYTES:
+            self.too_large = self.received
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
 
 
 class UploadForm(forms.Form):
@@ -31,7 +69,8 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
         help_text=gettext_lazy(
-            "CSV (UTF-8 or Windows-1251, comma or semicolon) or XLSX; the first row names "
+            "XLSX (the sheet Excel opens on is read), or CSV / Unicode text saved from Excel "
+            "(UTF-8, UTF-16 or Windows-1251; comma, semicolon or tab). The first row names "
             "the columns, in Russian or English."
         ),
     )
@@ -43,11 +82,29 @@ def _context(request, **extra):
     return {**admin.site.each_context(request), "title": _("Import a spreadsheet"), **extra}
 
 
-@require_http_methods(["GET", "POST"])
+@csrf_exempt  # checked below, once the size limit is in place: the token check reads the body
 def import_start(request):
+    request.upload_handlers.insert(0, limit := SizeLimitedUpload(request))
+    return _import_start(request, limit)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _import_start(request, limit: SizeLimitedUpload):
     if not may_import(request.user):
         raise PermissionDenied
     form = UploadForm(request.POST or None, request.FILES or None)
+    if limit.too_large:
+        form.is_valid()
+        form.errors["file"] = form.error_class(
+            [
+                _("The file is %(size)s; at most %(limit)s can be imported at once. Split it.")
+                % {
+                    "size": size_text(limit.too_large),
+                    "limit": size_text(settings.IMPORT_MAX_BYTES),
+                }
+            ]
+        )
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
         if not may_import(request.user, kind):
@@ -61,6 +118,7 @@ def import_start(request):
                 form.add_error(field if field in form.fields else None, messages)
         else:
             return redirect("admin:import_job", job.pk)
+    import_jobs.import_jobs_fail_stale()
     jobs = ImportJob.objects.select_related("created_by")[:20]
     return TemplateResponse(
         request, "admin_site/import_start.html", _context(request, form=form, jobs=jobs)
@@ -71,7 +129,24 @@ def _job_for(request, job_id: int) -> ImportJob:
     job = get_object_or_404(ImportJob, pk=job_id)
     if not may_import(request.user, job.kind):
         raise PermissionDenied
+    if not job.finished and import_jobs.import_jobs_fail_stale(ImportJob.objects.filter(pk=job.pk)):
+        job.refresh_from_db()
     return job
+
+
+STATUS_LABELS = {
+    "new": gettext_lazy("new"),
+    "updated": gettext_lazy("updated"),
+    "unchanged": gettext_lazy("unchanged"),
+    "error": gettext_lazy("error"),
+}
+
+
+def _labelled(items: list[dict]) -> list[dict]:
+    return [
+        {**item, "column_label": COLUMN_LABELS.get(item["column"], item["column"])}
+        for item in items
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,21 +155,31 @@ def import_job(request, job_id: int):
     error = ""
     if request.method == "POST":
         try:
-            job = import_jobs.import_job_confirm(job=job, by=request.user)
+            if request.POST.get("action") == "recheck":
+                job = import_jobs.import_job_recheck(job=job)
+            else:
+                job = import_jobs.import_job_confirm(
+                    job=job,
+                    by=request.user,
+                    warnings_confirmed=request.POST.get("confirm_warnings") == "on",
+                )
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
             return redirect("admin:import_job", job.pk)
     result = job.result or {}
-    labels = {
-        "new": _("new"),
-        "updated": _("updated"),
-        "unchanged": _("unchanged"),
-        "error": _("error"),
-    }
     rows = [
-        {**r, "status_label": labels.get(r["status"], r["status"])} for r in result.get("rows", [])
+        {
+            **r,
+            "status_label": STATUS_LABELS.get(r["status"], r["status"]),
+            "changes": [
+                {**c, "label": COLUMN_LABELS.get(c["field"], c["field"])}
+                for c in r.get("changes", [])
+            ],
+        }
+        for r in result.get("rows", [])
     ]
+    source = result.get("source", {})
     return TemplateResponse(
         request,
         "admin_site/import_job.html",
@@ -103,10 +188,15 @@ def import_job(request, job_id: int):
             title=_("Import of %(name)s") % {"name": job.name},
             job=job,
             counts=result.get("counts", {}),
-            errors=result.get("errors", []),
+            errors=_labelled(result.get("errors", [])),
+            warnings=_labelled(result.get("warnings", [])),
             file_error=result.get("file_error", ""),
+            source=source,
+            separator_label={"\t": _("tab"), ";": ";", ",": ","}.get(source.get("separator"), ""),
             rows=rows,
             more_rows=max(0, sum(result.get("counts", {}).values()) - len(rows)),
+            may_recheck=job.status in (ImportJob.Status.FAILED, ImportJob.Status.REFUSED)
+            and bool(job.file),
             error=error,
         ),
     )
