@@ -195,8 +195,7 @@ def import_job(request, job_id: int):
             separator_label={"\t": _("tab"), ";": ";", ",": ","}.get(source.get("separator"), ""),
             rows=rows,
             more_rows=max(0, sum(result.get("counts", {}).values()) - len(rows)),
-            may_recheck=job.status in (ImportJob.Status.FAILED, ImportJob.Status.REFUSED)
-            and bool(job.file),
+            may_recheck=import_jobs.may_recheck(job),
             error=error,
         ),
     )

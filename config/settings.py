@@ -225,7 +225,7 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=300 * 1024 * 1024)
 # Rows with data, and what an XLSX may expand to once unzipped (a zip bomb is refused
 # before a single cell is parsed).
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2_000_000)
-IMPORT_MAX_UNZIPPED_BYTES = env.int("IMPORT_MAX_UNZIPPED_BYTES", default=1024 * 1024 * 1024)
+IMPORT_MAX_UNZIPPED_BYTES = env.int("IMPORT_MAX_UNZIPPED_BYTES", default=2 * 1024 * 1024 * 1024)
 # Uploads larger than this (about 2 000 rows) are checked and imported by the worker;
 # smaller ones are checked in the request unless the check overruns IMPORT_REQUEST_SECONDS.
 IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=200_000)

@@ -21,3 +21,18 @@ def english_by_default():
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def private_uploads(settings, tmp_path):
+    """Uploaded import files go to a folder of the test's own (the `imports` storage)."""
+    folder = tmp_path / "private"
+    settings.PRIVATE_MEDIA_ROOT = folder
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "imports": {
+            "BACKEND": "core.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": folder / "imports"},
+        },
+    }
+    return folder / "imports"

@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 from .errors import ImportFileError
-from .limits import Watch, check_row_count, size_text
+from .limits import CheckTimedOut, Watch, check_row_count, size_text
 
 # Apache POI's default (minimum inflate ratio 0.01): real sheets compress 5-20 times,
 # zip bombs hundreds or thousands of times.
@@ -256,6 +256,13 @@ def read_workbook(data: bytes, watch: Watch | None = None) -> Sheet:
                     if len(rows) % 4096 == 0:
                         check_row_count(len(rows))
             _apply_merges(rows, parser.merged_cells)
+    except (ImportFileError, CheckTimedOut):
+        raise
+    except Exception as exc:  # broken XML, or an entity bomb stopped by the parser
+        raise ImportFileError(
+            _("The workbook cannot be read (%(error)s): open it in Excel and save it again.")
+            % {"error": exc}
+        ) from exc
     finally:
         book.close()
     check_row_count(len(rows))

@@ -73,8 +73,10 @@ def _language(job: ImportJob) -> str:
 
 
 def _fail(job: ImportJob, reason: str) -> None:
+    """Failed for a reason outside the file (time, the worker, an error): it may pass when
+    checked again, which the job page offers."""
     job.status, job.finished_at = Status.FAILED, timezone.now()
-    job.result = {**job.result, "file_error": reason}
+    job.result = {**job.result, "file_error": reason, "retry": True}
     job.save(update_fields=["status", "result", "finished_at"])
 
 
@@ -225,9 +227,18 @@ def import_job_write(job_id: int) -> str:
     return job.status
 
 
+def may_recheck(job: ImportJob) -> bool:
+    """A refused file (the database may have changed since) or a job failed for a reason
+    outside the file, while the file is kept; a file that cannot be read stays so."""
+    retry = job.status == Status.REFUSED or (
+        job.status == Status.FAILED and job.result.get("retry")
+    )
+    return bool(retry and job.file)
+
+
 def import_job_recheck(*, job: ImportJob) -> ImportJob:
     """Check a failed or refused file again (the worker died, the database changed)."""
-    if job.status not in (Status.FAILED, Status.REFUSED) or not job.file:
+    if not may_recheck(job):
         raise ValidationError(
             _("Only a failed or refused file that is still kept can be checked again.")
         )
@@ -267,7 +278,7 @@ def import_jobs_fail_stale(jobs=None) -> int:
     jobs = ImportJob.objects.all() if jobs is None else jobs
     failed = 0
     for job in jobs.filter(silent, status__in=list(reasons)):
-        result = {**job.result, "file_error": str(reasons[job.status])}
+        result = {**job.result, "file_error": str(reasons[job.status]), "retry": True}
         # Only if nothing moved meanwhile: a late heartbeat means the job is alive.
         failed += ImportJob.objects.filter(
             pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at

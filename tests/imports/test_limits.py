@@ -27,7 +27,7 @@ from bonuses.models import ImportJob, Member
 from bonuses.services import import_jobs
 
 from .helpers import csv_bytes, member_row
-from .workbooks import xlsx, zip_bomb
+from .workbooks import edit_part, xlsx, zip_bomb
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -280,3 +280,22 @@ def test_the_upload_still_needs_its_csrf_token(admin_user):
     data["file"].seek(0)
     response = client.post("/admin/import/", {**data, "csrfmiddlewaretoken": token})
     assert response.status_code == 302 and ImportJob.objects.count() == 1
+
+
+def test_an_xml_entity_bomb_inside_a_workbook_is_refused():
+    """A few hundred bytes of "billion laughs" entities would expand to gigabytes; the XML
+    parser stops it and the import says the workbook cannot be read."""
+    entities = '<!ENTITY lol0 "lollollollollollollollollollol">' + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    )
+
+    def edit(xml: str) -> str:
+        xml = xml.replace("<worksheet", f"<!DOCTYPE lolz [{entities}]><worksheet", 1)
+        return xml.replace("<t>Ann</t>", "<t>&lol9;</t>")
+
+    data = edit_part(xlsx([["first_name"], ["Ann"]]), "xl/worksheets/sheet1.xml", edit)
+    start = time.perf_counter()
+    outcome = run_import("members", data, "m.xlsx", dry_run=False)
+    assert time.perf_counter() - start < 2
+    assert outcome.file_error.startswith("The workbook cannot be read")
+    assert not Member.objects.exists()
