@@ -435,7 +435,7 @@ def _check_club_numbers(rows: list[MemberRow], index: MemberIndex, errors, warni
                     % values,
                 )
             )
-        elif column == "sponsor" or row.existing_id is None:
+        else:  # a new member, a sponsor, or an existing member's number losing its zeros
             errors.append(
                 RowError(
                     row.line,

@@ -161,6 +161,10 @@ def test_a_club_number_that_lost_its_zeros_is_flagged_not_matched_elsewhere():
             "again with their zeros.",
         )
     ]
+    # Nor may a member found by email have its number cut to 123.
+    enroll(external_id="00456", first_name="Оля", email="olya@x.kz")
+    outcome = _write_refused(xlsx([["Номер", "Имя", "email"], [456, "Оля", "olya@x.kz"]]))
+    assert [(e.row, e.column) for e in outcome.errors] == [(2, "external_id")]
     # A payment naming 123 is refused the same way, never paid to someone else.
     outcome = run_import(
         "payments", xlsx([["member", "month"], [123, "2026-05"]]), "p.xlsx", dry_run=False
