@@ -7,6 +7,7 @@ import phonenumbers
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from bonuses.models import Member
 
@@ -150,3 +151,19 @@ def zero_led_club_numbers(keys: Iterable[str]) -> dict[str, list[str]]:
         if stripped in wanted:
             found.setdefault(stripped, []).append(number)
     return found
+
+
+def lost_zeros_message(ref: str, variants: list[str], *, matched: bool) -> str:
+    """What to tell staff about a key `ref` that may be a club number of `variants`
+    without its leading zeros: a warning when `ref` also matches, else an error."""
+    values = {"value": ref, "other": ", ".join(sorted(variants))}
+    if matched:
+        return _(
+            "“%(value)s” also reads as club number “%(other)s” without its leading zeros "
+            "(Excel drops them from numbers): make sure the file means “%(value)s”."
+        ) % values
+    return _(
+        "There is no club number “%(value)s”, but there is “%(other)s”: Excel drops the "
+        "leading zeros of numbers. Format the column as Text in Excel and type the numbers "
+        "again with their zeros."
+    ) % values

@@ -15,6 +15,8 @@ from decimal import Decimal
 from functools import cache
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +32,7 @@ from .keys import (
     MemberIndex,
     existing_usernames,
     is_plain_number,
+    lost_zeros_message,
     phone_key,
     zero_led_club_numbers,
 )
@@ -123,6 +126,14 @@ def _parse_cell(column: str, value):
         return parse_email(text)
     if column == "phone":
         return parse_phone(text)
+    if column == "username":
+        try:
+            UnicodeUsernameValidator()(text)
+        except ValidationError:
+            raise ValueError(
+                _("“%(value)s” is not a login: letters, digits and @ . + - _ only.")
+                % {"value": text}
+            ) from None
     if column == "referral_code" and not REFERRAL_CODE.fullmatch(text):
         raise ValueError(
             _(
@@ -421,33 +432,11 @@ def _check_club_numbers(rows: list[MemberRow], index: MemberIndex, errors, warni
         exact = ref in index.by_external_id
         if column == "sponsor":
             exact = exact or ref in file_numbers or index.find(ref) is not None
-        values = {"value": ref, "other": ", ".join(variants)}
+        message = lost_zeros_message(ref, variants, matched=exact)
         if exact:
-            warnings.append(
-                RowWarning(
-                    row.line,
-                    column,
-                    _(
-                        "“%(value)s” also reads as club number “%(other)s” without its leading "
-                        "zeros (Excel drops them from numbers): make sure the file means "
-                        "“%(value)s”."
-                    )
-                    % values,
-                )
-            )
+            warnings.append(RowWarning(row.line, column, message))
         else:  # a new member, a sponsor, or an existing member's number losing its zeros
-            errors.append(
-                RowError(
-                    row.line,
-                    column,
-                    _(
-                        "There is no club number “%(value)s”, but there is “%(other)s”: Excel "
-                        "drops the leading zeros of numbers. Format the column as Text in "
-                        "Excel and type the numbers again with their zeros."
-                    )
-                    % values,
-                )
-            )
+            errors.append(RowError(row.line, column, message))
 
 
 def _check_referral_codes(rows: list[MemberRow], index: MemberIndex, errors, warnings) -> None:

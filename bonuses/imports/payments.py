@@ -11,7 +11,14 @@ from bonuses.models import Payment
 
 from .cells import check_key_digits, parse_amount, parse_bool, parse_month
 from .errors import RowError, RowWarning, sorted_errors
-from .keys import CHUNK, MemberIndex, is_plain_number, phone_key, zero_led_club_numbers
+from .keys import (
+    CHUNK,
+    MemberIndex,
+    is_plain_number,
+    lost_zeros_message,
+    phone_key,
+    zero_led_club_numbers,
+)
 from .limits import Watch
 from .reading import PAYMENT_ALIASES, Table, read_table
 
@@ -104,20 +111,11 @@ def plan_payments(table: Table, *, progress=None) -> PaymentsPlan:
             continue
         row.member_id = index.find(row.member_ref)
         variants = zero_led.get(row.member_ref, []) if is_plain_number(row.member_ref) else []
-        values = {"value": row.member_ref, "other": ", ".join(sorted(variants))}
-        if row.member_id is None and variants:
-            errors.append(
-                RowError(
-                    row.line,
-                    "member",
-                    _(
-                        "There is no club number “%(value)s”, but there is “%(other)s”: Excel "
-                        "drops the leading zeros of numbers. Format the column as Text in "
-                        "Excel and type the numbers again with their zeros."
-                    )
-                    % values,
-                )  # fmt: skip
-            )
+        if variants:
+            matched = row.member_id is not None
+            message = lost_zeros_message(row.member_ref, variants, matched=matched)
+            kind = RowWarning if matched else RowError
+            (warnings if matched else errors).append(kind(row.line, "member", message))
         elif row.member_id is None:
             errors.append(
                 RowError(
@@ -129,19 +127,6 @@ def plan_payments(table: Table, *, progress=None) -> PaymentsPlan:
                     )
                     % {"value": row.member_ref},
                 )  # fmt: skip
-            )
-        elif variants:
-            warnings.append(
-                RowWarning(
-                    row.line,
-                    "member",
-                    _(
-                        "“%(value)s” also reads as club number “%(other)s” without its leading "
-                        "zeros (Excel drops them from numbers): make sure the file means "
-                        "“%(value)s”."
-                    )
-                    % values,
-                )
             )
         if row.member_id is not None and row.period:
             key = (row.member_id, row.period)

@@ -332,6 +332,12 @@ def test_every_column_limit_is_a_row_error(column, value, limit):
     assert (2, column, f"Too long: {len(value)} characters, at most {limit}.") in _errors(outcome)
 
 
+def test_a_login_the_user_model_would_refuse_is_a_row_error():
+    data = csv_bytes([["Ann", "ann smith"]], header=["first_name", "username"])
+    outcome = _write_refused(data, "m.csv")
+    assert [(e.row, e.column) for e in outcome.errors] == [(2, "username")]
+
+
 def test_the_column_limits_are_the_models():
     from bonuses.imports.members import text_limits
 
