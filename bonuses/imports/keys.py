@@ -158,12 +158,18 @@ def lost_zeros_message(ref: str, variants: list[str], *, matched: bool) -> str:
     without its leading zeros: a warning when `ref` also matches, else an error."""
     values = {"value": ref, "other": ", ".join(sorted(variants))}
     if matched:
-        return _(
-            "“%(value)s” also reads as club number “%(other)s” without its leading zeros "
-            "(Excel drops them from numbers): make sure the file means “%(value)s”."
-        ) % values
-    return _(
-        "There is no club number “%(value)s”, but there is “%(other)s”: Excel drops the "
-        "leading zeros of numbers. Format the column as Text in Excel and type the numbers "
-        "again with their zeros."
-    ) % values
+        return (
+            _(
+                "“%(value)s” also reads as club number “%(other)s” without its leading zeros "
+                "(Excel drops them from numbers): make sure the file means “%(value)s”."
+            )
+            % values
+        )
+    return (
+        _(
+            "There is no club number “%(value)s”, but there is “%(other)s”: Excel drops the "
+            "leading zeros of numbers. Format the column as Text in Excel and type the numbers "
+            "again with their zeros."
+        )
+        % values
+    )

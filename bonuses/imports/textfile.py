@@ -4,6 +4,7 @@ tab separated. Anything that is not a text table is refused with what to save it
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 
@@ -91,9 +92,10 @@ def decode(data: bytes) -> tuple[str, str]:
         encoding = "utf-8"
     try:
         text = data.decode(encoding)
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
         if encoding != "utf-8":
             raise _not_text() from None
+        _refuse_damaged_utf8(data, exc.start)
         try:
             text, encoding = data.decode("cp1251"), "windows-1251"
         except UnicodeDecodeError:
@@ -101,6 +103,28 @@ def decode(data: bytes) -> tuple[str, str]:
     if any(c in _CONTROL for c in text[:65536]):
         raise _not_text()
     return text, encoding
+
+
+_UTF8_CYRILLIC = re.compile(rb"[\xd0\xd1][\x80-\xbf]")
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+
+
+def _refuse_damaged_utf8(data: bytes, bad: int) -> None:
+    """A file that is UTF-8 but for a few bytes (two files pasted together, a cell typed
+    in another programme) would read as Windows-1251 mojibake everywhere: refuse it,
+    naming the row. Windows-1251 text rarely makes valid UTF-8 pairs at all."""
+    sample = data[:262144]
+    pairs = len(_UTF8_CYRILLIC.findall(sample))
+    if pairs >= 8 and pairs * 2 >= len(_HIGH_BYTE.findall(sample)) * 0.8:
+        row = data.count(b"\n", 0, bad) + 1
+        raise ImportFileError(
+            _(
+                "The file is in UTF-8 except for row %(row)s, which holds characters in "
+                "another encoding: the file mixes encodings. Correct that row, or open the "
+                "file in Excel and save it again as “CSV UTF-8”."
+            )
+            % {"row": row}
+        )
 
 
 def _not_text() -> ImportFileError:

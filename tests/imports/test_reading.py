@@ -231,6 +231,15 @@ def test_text_encodings_and_separators(encoding, separator):
     assert Member.objects.get(external_id="A2").first_name == "Пётр"
 
 
+def test_a_utf8_file_with_a_row_in_another_encoding_is_refused_not_garbled():
+    rows = [member_row(f"A{i}", "Айгерим", last_name="Нурланова") for i in range(10)]
+    data = csv_bytes(rows) + "A99,,Болат,Сериков\n".encode("cp1251")
+    outcome = _write_refused(data, "members.csv")
+    assert outcome.file_error.startswith("The file is in UTF-8 except for row 12")
+    # A whole Windows-1251 file is still read as one.
+    assert run_import("members", csv_bytes(rows, encoding="cp1251"), "m.csv", dry_run=True).ok
+
+
 REFUSED = [
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "Excel 97–2003 workbook (.xls)"),
     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "This is a PDF"),
