@@ -299,3 +299,82 @@ def test_an_xml_entity_bomb_inside_a_workbook_is_refused():
     assert time.perf_counter() - start < 2
     assert outcome.file_error.startswith("The workbook cannot be read")
     assert not Member.objects.exists()
+
+
+class _StreamedUpload:
+    """A multipart body produced as it is read (a browser sending a file), so that the
+    only memory a test measures is the server's."""
+
+    def __init__(self, fields: dict, file_size: int):
+        boundary = "BoUnDaRy"
+        head = "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+            for k, v in fields.items()
+        )
+        head += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            'filename="big.csv"\r\nContent-Type: text/csv\r\n\r\nfirst_name\n'
+        )
+        self.parts = [head.encode(), None, f"\r\n--{boundary}--\r\n".encode()]
+        self.left = file_size
+        self.length = len(self.parts[0]) + file_size + len(self.parts[2])
+        self.content_type = f"multipart/form-data; boundary={boundary}"
+        self.buffer = b""
+
+    def read(self, size=-1):
+        while (size < 0 or len(self.buffer) < size) and self.parts:
+            if self.parts[0] is None:
+                if self.left <= 0:
+                    self.parts.pop(0)
+                    continue
+                chunk = min(self.left, 65536)
+                self.left -= chunk
+                self.buffer += b"Ann\n" * (chunk // 4) + b"A" * (chunk % 4)
+            else:
+                self.buffer += self.parts.pop(0)
+        size = len(self.buffer) if size < 0 else size
+        out, self.buffer = self.buffer[:size], self.buffer[size:]
+        return out
+
+    def readline(self, size=-1):
+        return self.read(size)
+
+
+def test_a_large_upload_over_the_limit_is_refused_fast_in_bounded_memory(admin_client, settings):
+    """40 MB against a 1 MB limit, sent as a browser sends it: the body is read and
+    dropped in 64 KB chunks (the server's Python allocations stay a few MB), nothing is
+    stored, and the form says why."""
+    import tracemalloc
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    settings.IMPORT_MAX_BYTES = 1024 * 1024
+    admin_client.get("/admin/import/")
+    token = admin_client.cookies["csrftoken"].value
+    cookies = "; ".join(f"{k}={v.value}" for k, v in admin_client.cookies.items())
+    body = _StreamedUpload({"csrfmiddlewaretoken": token, "kind": "members"}, 40 * 1024**2)
+    environ = RequestFactory().post("/admin/import/").environ
+    environ.update(
+        {
+            "wsgi.input": body,
+            "CONTENT_LENGTH": str(body.length),
+            "CONTENT_TYPE": body.content_type,
+            "HTTP_COOKIE": cookies,
+        }
+    )
+    answer = {}
+    tracemalloc.start()
+    start = time.perf_counter()
+    response = WSGIHandler()(environ, lambda status, headers: answer.update(status=status))
+    page = b"".join(response).decode()
+    elapsed = time.perf_counter() - start
+    _size, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert answer["status"].startswith("200"), answer
+    assert "The file is 40.0 MB; at most 1.0 MB can be imported at once." in page
+    assert elapsed < 10, elapsed
+    assert peak < 8 * 1024 * 1024, peak
+    assert not ImportJob.objects.exists()
+    folder = Path(settings.STORAGES["imports"]["OPTIONS"]["location"])
+    assert not folder.exists() or not any(folder.rglob("*.*"))
