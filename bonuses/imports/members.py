@@ -38,6 +38,7 @@ from .keys import (
 )
 from .limits import Watch
 from .reading import MEMBER_ALIASES, Table, read_table
+from .roles import role_errors
 
 DATA_FIELDS = (
     "external_id", "first_name", "last_name", "middle_name", "email", "phone",
@@ -592,9 +593,10 @@ def _classify(rows: list[MemberRow], index: MemberIndex, errors: list[RowError],
         row.status = UPDATED if changed else UNCHANGED
 
 
-def plan_members(table: Table, *, progress=None) -> MembersPlan:
+def plan_members(table: Table, *, by=None, progress=None) -> MembersPlan:
     """Check every row of `table`; the plan carries the errors and warnings, or what to
-    write. `progress` (a Watch) is called between steps with the rows done."""
+    write. `by`: the staff user importing (None: the command line), whose role limits the
+    rows. `progress` (a Watch) is called between steps with the rows done."""
     errors: list[RowError] = list(table.errors)
     warnings: list[RowWarning] = []
     rows = [_parse_row(line, raw, errors) for line, raw in table.rows]
@@ -625,6 +627,7 @@ def plan_members(table: Table, *, progress=None) -> MembersPlan:
     _duplicates(rows, errors)
     _check_club_numbers(rows, index, errors, warnings)
     _resolve_sponsors(rows, index, errors)
+    errors.extend(role_errors(rows, index, user_ids, by))
     if progress:
         progress(len(rows) * 3 // 4)
     _check_depth(rows, index, errors)

@@ -130,10 +130,10 @@ def _row_summaries(kind, plan, limit: int) -> list[dict]:
     ]
 
 
-def plan_file(kind: str, data: bytes, name: str, *, watch: Watch | None = None):
+def plan_file(kind: str, data: bytes, name: str, *, by=None, watch: Watch | None = None):
     watch = watch or Watch()
     if kind == MEMBERS:
-        return plan_members(read_members(data, name, watch=watch), progress=watch)
+        return plan_members(read_members(data, name, watch=watch), by=by, progress=watch)
     return plan_payments(read_payments(data, name, watch=watch), progress=watch)
 
 
@@ -148,10 +148,10 @@ def run_import(
     preview_rows: int = 0,
     confirmed: bool | set[RowWarning] = False,
 ) -> ImportOutcome:
-    """Validate the file (bytes; `name` for messages) and, when it is clean, not a dry
-    run, and its warnings (if any) are `confirmed`, write all of it in one transaction.
-    `confirmed` is True, or the warnings staff confirmed on the preview: a warning at
-    another row or column (the database changed since) stops the write.
+    """Validate the file (bytes; `name` for messages; with what `by` may do) and, when it
+    is clean, not a dry run, and its warnings (if any) are `confirmed`, write all of it in
+    one transaction. `confirmed` is True, or the warnings staff confirmed on the preview:
+    a warning at another row or column (the database changed since) stops the write.
 
     Returns the outcome (counts, errors and warnings by row and column, a preview of up to
     `preview_rows` rows). Raises CheckTimedOut when `watch` runs out of time."""
@@ -160,7 +160,7 @@ def run_import(
     outcome = ImportOutcome(kind=kind)
     try:
         check_upload_size(len(data))
-        plan = plan_file(kind, data, name, watch=watch)
+        plan = plan_file(kind, data, name, by=by, watch=watch)
     except ImportFileError as exc:
         outcome.file_error = str(exc)
         return outcome

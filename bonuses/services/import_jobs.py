@@ -126,14 +126,20 @@ def _check(job_id: int, *, seconds: float, in_worker: bool) -> str:
     claimed = ImportJob.objects.filter(pk=job_id, status=Status.CHECKING).update(
         heartbeat_at=timezone.now()
     )
-    job = ImportJob.objects.get(pk=job_id)
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if not claimed:
         return job.status  # failed as stale meanwhile, or checked by another run
     watch = Watch(seconds=seconds, report=_heartbeat(job_id))
     try:
         with translation.override(_language(job)):
             outcome = run_import(
-                job.kind, _read(job), job.name, dry_run=True, watch=watch, preview_rows=PREVIEW_ROWS
+                job.kind,
+                _read(job),
+                job.name,
+                dry_run=True,
+                by=job.created_by,
+                watch=watch,
+                preview_rows=PREVIEW_ROWS,
             )
     except CheckTimedOut:
         if not in_worker:

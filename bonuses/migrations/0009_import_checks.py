@@ -25,7 +25,7 @@ def move_uploads_out_of_media(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bonuses', '0007_import_job'),
+        ('bonuses', '0008_claims_sponsor_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
