@@ -5,61 +5,28 @@ column), confirm, and follow a large file's progress."""
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from bonuses.imports.limits import size_text
 from bonuses.imports.reading import COLUMN_LABELS
 from bonuses.models import ImportJob
 from bonuses.services import import_jobs
+from core.uploads import dropped_upload_size
 
 PERMISSIONS = {
     ImportJob.Kind.MEMBERS: ("bonuses.add_member", "bonuses.change_member"),
     ImportJob.Kind.PAYMENTS: ("bonuses.add_payment", "bonuses.change_payment"),
 }
-# Multipart framing and the other form fields around the file.
-_FORM_OVERHEAD = 64 * 1024
 
 
 def may_import(user, kind: str | None = None) -> bool:
     kinds = [kind] if kind else list(PERMISSIONS)
     return any(user.has_perms(PERMISSIONS[k]) for k in kinds)
-
-
-class SizeLimitedUpload(FileUploadHandler):
-    """Drops an uploaded file larger than IMPORT_MAX_BYTES while it arrives: by its
-    declared length before a byte is kept, else as soon as it passes the limit. The rest
-    is read and thrown away, so the form can say what happened."""
-
-    def __init__(self, request=None):
-        super().__init__(request)
-        self.received = 0
-        self.too_large = 0
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        if content_length > settings.IMPORT_MAX_BYTES + _FORM_OVERHEAD:
-            self.too_large = content_length
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        if self.too_large:
-            raise SkipFile
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > settings.IMPORT_MAX_BYTES:
-            self.too_large = self.received
-            raise SkipFile
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
 
 
 class UploadForm(forms.Form):
@@ -82,27 +49,17 @@ def _context(request, **extra):
     return {**admin.site.each_context(request), "title": _("Import a spreadsheet"), **extra}
 
 
-@csrf_exempt  # checked below, once the size limit is in place: the token check reads the body
-def import_start(request):
-    request.upload_handlers.insert(0, limit := SizeLimitedUpload(request))
-    return _import_start(request, limit)
-
-
-@csrf_protect
 @require_http_methods(["GET", "POST"])
-def _import_start(request, limit: SizeLimitedUpload):
+def import_start(request):
     if not may_import(request.user):
         raise PermissionDenied
     form = UploadForm(request.POST or None, request.FILES or None)
-    if limit.too_large:
+    if too_large := dropped_upload_size(request):
         form.is_valid()
         form.errors["file"] = form.error_class(
             [
                 _("The file is %(size)s; at most %(limit)s can be imported at once. Split it.")
-                % {
-                    "size": size_text(limit.too_large),
-                    "limit": size_text(settings.IMPORT_MAX_BYTES),
-                }
+                % {"size": size_text(too_large), "limit": size_text(settings.IMPORT_MAX_BYTES)}
             ]
         )
     if request.method == "POST" and form.is_valid():

@@ -94,7 +94,7 @@ def test_an_oversized_upload_is_refused_before_it_is_stored(admin_client, settin
 
 
 def test_the_upload_handler_drops_the_file_as_soon_as_it_passes_the_limit(settings, rf):
-    from admin_site.imports import SizeLimitedUpload
+    from core.uploads import SizeLimitedUpload
 
     settings.IMPORT_MAX_BYTES = 100
     handler = SizeLimitedUpload()
