@@ -21,6 +21,9 @@ class LedgerEntry(models.Model):
         PACKAGE_BONUS = "package_bonus", _("package bonus")
         PAYOUT = "payout", _("payout")
         ADJUSTMENT = "adjustment", _("manual adjustment")
+        # What a member had earned in the programme the club used before BonusDesk,
+        # carried over once by the members import (services.ledger.ledger_open_balances).
+        OPENING = "opening", _("opening balance")
 
     class Reason(models.TextChoices):
         """Reasons the system writes: kept as a code and parameters and worded in the
@@ -31,6 +34,7 @@ class LedgerEntry(models.Model):
         PAYMENT_CHANGED = "payment_changed", _("payment amount changed")
         PACKAGE_CLAIMED = "package_claimed", _("package claimed")
         PACKAGE_BONUS = "package_bonus", _("package bonus")
+        OPENING_BALANCE = "opening_balance", _("opening balance carried over")
 
     member = models.ForeignKey(
         "bonuses.Member",
@@ -92,6 +96,10 @@ class LedgerEntry(models.Model):
                 | Q(period__isnull=False),
                 name="ledger_earnings_have_period",
             ),
+            # Once per member: re-importing the switch-over file never credits it twice.
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(kind="opening"), name="ledger_one_opening_balance"
+            ),
         ]
         indexes = [
             models.Index(fields=["member", "period"], name="ledger_member_period_idx"),
@@ -123,7 +131,8 @@ class LedgerEntry(models.Model):
 
 def reason_text(code: str, params: dict) -> str:
     """A system reason (LedgerEntry.Reason) worded in the active language. Parameters:
-    `month` as YYYY-MM, `old` / `new` as decimal strings of tenge, `package` a name."""
+    `month` as YYYY-MM, `old` / `new` as decimal strings of tenge, `package` a name,
+    `source` the file an opening balance came from (empty: the previous programme)."""
     from core.money import format_money
     from core.periods import format_period, parse_month
 
@@ -134,6 +143,8 @@ def reason_text(code: str, params: dict) -> str:
         if values.get(name) is not None:
             values[name] = format_money(values[name])
     values.setdefault("name", values.get("package", ""))
+    if code == LedgerEntry.Reason.OPENING_BALANCE and not values.get("source"):
+        values["source"] = gettext("the previous programme")
     templates = {
         LedgerEntry.Reason.LATE_PAYMENT: gettext("Late payment for %(month)s"),
         LedgerEntry.Reason.PAYMENT_WITHDRAWN: gettext("Payment for %(month)s withdrawn (refund)"),
@@ -142,6 +153,7 @@ def reason_text(code: str, params: dict) -> str:
         ),
         LedgerEntry.Reason.PACKAGE_CLAIMED: gettext("Package %(name)s claimed"),
         LedgerEntry.Reason.PACKAGE_BONUS: gettext("Bonus of package %(name)s"),
+        LedgerEntry.Reason.OPENING_BALANCE: gettext("Opening balance carried over from %(source)s"),
     }
     template = templates.get(code)
     if template is None:

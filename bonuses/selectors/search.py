@@ -11,7 +11,7 @@ of the admin (member list, payments, ledger, member lookup, sponsor and member p
    "701 123").
 
 Indexes (PostgreSQL): the exact keys are unique btree lookups; the words are
-`LIKE '%word%'` on the trigram GIN index `member_search_trgm` (migration 0009). The
+`LIKE '%word%'` on the trigram GIN index `member_search_trgm` (migration 0010). The
 members found are listed first (at most MATCH_LIMIT ids, one query) so that the page's
 own query is a primary-key lookup whatever the planner would guess about the words;
 only a word most members share falls back to filtering the page's walk in its own order.

@@ -19,7 +19,7 @@ from .close import (
     month_close_through,
     unclosed_periods,
 )
-from .ledger import ledger_adjust, ledger_payout, package_claim
+from .ledger import ledger_adjust, ledger_open_balances, ledger_payout, package_claim
 from .members import (
     member_change_sponsor,
     member_delete,
@@ -50,6 +50,7 @@ __all__ = [
     "claim_resend",
     "claim_start",
     "ledger_adjust",
+    "ledger_open_balances",
     "ledger_payout",
     "member_change_sponsor",
     "member_delete",

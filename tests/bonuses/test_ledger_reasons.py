@@ -57,6 +57,17 @@ def test_package_claim_without_words_gets_a_system_reason_and_keeps_staffs_words
     assert own.reason_code == "" and texts(own) == ("Мой", "Мой")
 
 
+def test_opening_balances_are_worded_in_the_readers_language(admin_user):
+    member = enroll()
+    services.ledger_open_balances(amounts={member.pk: "2500"}, by=admin_user, source="old.csv")
+    entry = LedgerEntry.objects.get(kind="opening")
+    assert entry.reason == "" and entry.reason_params == {"source": "old.csv"}
+    assert texts(entry) == (
+        "Opening balance carried over from old.csv",
+        "Начальный баланс перенесён из old.csv",
+    )
+
+
 def test_migration_turns_old_texts_into_codes(admin_user):
     member = enroll()
     rows = [
@@ -65,12 +76,14 @@ def test_migration_turns_old_texts_into_codes(admin_user):
         ("claim", "Получен пакет Silver", {"package": "Silver"}),
         ("claim", "for the kids' party", {"package": "Classic"}),
         ("package_bonus", "Bonus of package Gold", {"package": "Gold"}),
+        ("opening", "Начальный баланс перенесён из old.csv", {}),
     ]
     for kind, reason, breakdown in rows:
+        period = None if kind == "opening" else MAY
         LedgerEntry.objects.create(
-            member=member, kind=kind, period=MAY, amount=1, reason=reason, breakdown=breakdown
+            member=member, kind=kind, period=period, amount=1, reason=reason, breakdown=breakdown
         )
-    migration = import_module("bonuses.migrations.0009_member_search_ledger_reasons")
+    migration = import_module("bonuses.migrations.0010_member_search_ledger_reasons")
     migration.reasons_to_codes(apps, None)
     converted = [
         (e.reason_code, e.reason_params, e.reason) for e in LedgerEntry.objects.order_by("id")
@@ -81,4 +94,5 @@ def test_migration_turns_old_texts_into_codes(admin_user):
         ("package_claimed", {"package": "Silver"}, ""),
         ("", {}, "for the kids' party"),
         ("package_bonus", {"package": "Gold"}, ""),
+        ("opening_balance", {"source": "old.csv"}, ""),
     ]

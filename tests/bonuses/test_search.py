@@ -141,7 +141,7 @@ def test_migration_fills_the_keys_of_existing_members(artyom, others):
     from django.apps import apps
 
     Member.objects.update(search_key="")
-    migration = import_module("bonuses.migrations.0009_member_search_ledger_reasons")
+    migration = import_module("bonuses.migrations.0010_member_search_ledger_reasons")
     migration.fill_search_keys(apps, SimpleNamespace(connection=connection))
     _assert_keys_current()
 

@@ -63,6 +63,11 @@ PACKAGE_REASONS = {
     "package_claimed": [r"^Package (?P<name>.+) claimed$", r"^Получен пакет (?P<name>.+)$"],
     "package_bonus": [r"^Bonus of package (?P<name>.+)$", r"^Бонус пакета (?P<name>.+)$"],
 }
+OPENING_REASONS = [
+    r"^Opening balance carried over from (?P<source>.*)$",
+    r"^Начальный баланс перенесён из (?P<source>.*)$",
+]
+PREVIOUS_PROGRAMME = {"the previous programme", "прежней программы"}
 
 
 def _correction_reason(entry) -> tuple[str, dict]:
@@ -76,17 +81,24 @@ def _correction_reason(entry) -> tuple[str, dict]:
 
 
 def reasons_to_codes(apps, schema_editor):
-    """Corrections, package claims without staff's own words and package bonuses were
-    written as text in the language of whoever triggered them: keep their meaning as a
-    code and parameters, and clear the text."""
+    """Corrections, package claims without staff's own words, package bonuses and opening
+    balances were written as text in the language of whoever triggered them: keep their
+    meaning as a code and parameters, and clear the text."""
     LedgerEntry = apps.get_model("bonuses", "LedgerEntry")
     changed = []
     entries = LedgerEntry.objects.filter(
-        kind__in=["correction", "claim", "package_bonus"]
+        kind__in=["correction", "claim", "package_bonus", "opening"]
     ).exclude(reason="")
     for entry in entries.iterator(chunk_size=BATCH):
         if entry.kind == "correction":
             entry.reason_code, entry.reason_params = _correction_reason(entry)
+        elif entry.kind == "opening":
+            match = next((m for p in OPENING_REASONS if (m := re.match(p, entry.reason))), None)
+            if match is None:
+                continue
+            source = match["source"]
+            entry.reason_code = "opening_balance"
+            entry.reason_params = {"source": "" if source in PREVIOUS_PROGRAMME else source}
         else:
             code = "package_claimed" if entry.kind == "claim" else "package_bonus"
             match = next(
@@ -105,7 +117,7 @@ def reasons_to_codes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("bonuses", "0008_claims_sponsor_requests"),
+        ("bonuses", "0009_import_checks"),
     ]
 
     operations = [
@@ -130,6 +142,7 @@ class Migration(migrations.Migration):
                     ("payment_changed", "payment amount changed"),
                     ("package_claimed", "package claimed"),
                     ("package_bonus", "package bonus"),
+                    ("opening_balance", "opening balance carried over"),
                 ],
                 db_default="",
                 default="",
