@@ -1,13 +1,18 @@
 """Validate a payments file: `member, month, amount, paid` per row, before anything is
 written. `member` names a member by club number, login, email or phone."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from bonuses.models import Payment
+from bonuses.selectors.corrections import PaymentChange, payment_changes_corrections
+from core.money import format_money
+from core.periods import format_period
 
 from .cells import check_key_digits, parse_amount, parse_bool, parse_month
 from .errors import RowError, RowWarning, sorted_errors
@@ -151,6 +156,7 @@ def plan_payments(table: Table, *, progress=None) -> PaymentsPlan:
             e = row.existing
             same_amount = row.amount is None or row.amount == e["amount"]
             row.status = UNCHANGED if (e["paid"] == row.paid and same_amount) else UPDATED
+    warnings += closed_month_warnings([r for r in rows if r.line not in bad])
     rows += [PaymentRow(line=line, member_ref="", status=ERROR) for line in table.unreadable]
     if progress:
         progress(len(rows))
@@ -165,6 +171,42 @@ def plan_payments(table: Table, *, progress=None) -> PaymentsPlan:
         names=names,
         source=table.source,
     )
+
+
+def _correction_part(line) -> str:
+    if line.part == "referred":
+        return _("referred bonus")
+    if line.part == "own_activity":
+        return _("own downline")
+    return _("level %(level)s") % {"level": line.level}
+
+
+def closed_month_warnings(rows: list[PaymentRow]) -> list[RowWarning]:
+    """Rows that change a payment of a closed month post corrections when written: a
+    warning per row says which, to whom and how much (bonuses.selectors.corrections, the
+    same rule the write follows), so nothing is posted before staff confirm it."""
+    changing = [r for r in rows if r.status in (NEW, UPDATED) and r.member_id and r.period]
+    if not changing:
+        return []
+    preview = payment_changes_corrections(
+        PaymentChange(r.member_id, r.period, r.paid, r.amount) for r in changing
+    )
+    by_payment = defaultdict(list)
+    for line in preview.lines:
+        by_payment[(line.payer_id, line.period)].append(line)
+    warnings = []
+    for row in changing:
+        lines = by_payment.get((row.member_id, row.period))
+        if not lines:
+            continue
+        posted = "; ".join(
+            f"{line.name} {format_money(line.amount)} ({_correction_part(line)})" for line in lines
+        )
+        message = _(
+            "%(month)s is closed: this row posts corrections, dated today, to %(posted)s."
+        ) % {"month": format_period(row.period), "posted": posted}
+        warnings.append(RowWarning(row.line, "month", capfirst(message)))
+    return warnings
 
 
 def _load_existing(rows: list[PaymentRow]) -> None:

@@ -205,3 +205,28 @@ def test_import_pages_use_a_fixed_number_of_queries(admin_client, django_assert_
         admin_client.get("/admin/import/")
     with django_assert_max_num_queries(12):
         admin_client.get(f"/admin/import/{job.pk}/")
+
+
+def test_a_closed_months_payment_in_the_preview_says_which_corrections_it_posts(
+    admin_client, time_machine
+):
+    from datetime import date
+
+    from bonuses import services
+    from bonuses.models import LedgerEntry
+
+    time_machine.move_to("2026-06-15 12:00:00+06:00", tick=False)
+    sponsor = enroll(external_id="S1", first_name="Dana", last_name="Sari")
+    enroll(sponsor, external_id="P1", first_name="Aida", last_name="Kim")
+    services.month_close(period=date(2026, 4, 1))
+    data = csv_bytes([["P1", "2026-04", "", "yes"]], header=["member", "month", "amount", "paid"])
+    page = upload(admin_client, data, kind="payments", name="p.csv").content.decode()
+    job = ImportJob.objects.get()
+    [warning] = job.result["warnings"]
+    assert warning["message"].startswith("April 2026 is closed: this row posts corrections")
+    assert "Sari Dana 1\xa0500\xa0₸ (level 1)" in warning["message"]
+    assert 'id="import-warnings"' in page
+    admin_client.post(f"/admin/import/{job.pk}/")  # without the tick: nothing is posted
+    assert not Payment.objects.exists() and not LedgerEntry.objects.exists()
+    admin_client.post(f"/admin/import/{job.pk}/", {"confirm_warnings": "on"})
+    assert LedgerEntry.objects.filter(kind="correction", member=sponsor).get().amount == 1500

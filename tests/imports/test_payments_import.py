@@ -89,14 +89,27 @@ def test_update_of_an_open_month_marks_unpaid_and_changes_amount(tmp_path):
     assert (payment.paid, payment.amount) == (True, Decimal("200.00"))
 
 
-def test_closed_month_rows_post_corrections(tmp_path):
-    sponsor = enroll(external_id="S")
-    member = enroll(sponsor, external_id="M")
+def test_closed_month_rows_say_which_corrections_they_post_and_wait_for_confirmation(
+    tmp_path, capsys
+):
+    sponsor = enroll(external_id="S", last_name="Сейткали", first_name="Дана")
+    member = enroll(sponsor, external_id="M", last_name="Ким", first_name="Анна")
     services.payment_mark_paid(member=sponsor, period=APRIL)
     services.month_close(period=APRIL)
-    _import(tmp_path, [["M", "2026-04", "", "yes"]])
+    rows = [["M", "2026-04", "", "yes"], ["S", "2026-05", "", "yes"]]  # May is open
+    with pytest.raises(CommandError):
+        _import(tmp_path, rows)
+    out = capsys.readouterr().err  # warnings go to stderr
+    assert "April 2026 is closed" in out
+    assert "Сейткали Дана 1\xa0500\xa0₸ (level 1)" in out and "Ким Анна 750\xa0₸" in out
+    assert not Payment.objects.filter(member=member).exists()  # nothing written yet
+    assert not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.CORRECTION).exists()
+    _import(tmp_path, rows, "--accept-warnings")
     corrections = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.CORRECTION)
-    assert corrections.filter(member=sponsor, period=APRIL).exists()
+    assert set(corrections.values_list("member_id", "amount")) == {
+        (sponsor.pk, Decimal("1500.00")),
+        (member.pk, Decimal("750.00")),
+    }
     assert Payment.objects.get(member=member, period=APRIL).paid
 
 
