@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db
 # "LDAP"), the languages and their codes in the language switcher, the share buttons of
 # the member page.
 NAMES = {
-    "BonusDesk", "PostgreSQL", "SQLite", "CSV", "XLSX", "UTF", "Windows", "WhatsApp",
+    "BonusDesk", "PostgreSQL", "SQLite", "CSV", "XLSX", "Excel", "UTF", "Windows", "WhatsApp",
     "Telegram", "VK", "Facebook", "English", "Русский", "en", "ru", "esc", "Control",
     "Command", "Mac", "LDAP", "Single", "Sing", "On", "Cron", "ID", "IP", "HTTP", "Axes",
     "kwargs",
