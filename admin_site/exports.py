@@ -54,6 +54,7 @@ class ExportForm(forms.Form):
         ],
         required=False,
         help_text=gettext_lazy("Only for CSV: the separator your Excel expects."),
+        widget=UnfoldAdminSelectWidget,
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+from unfold.widgets import UnfoldAdminSelectWidget
 
 from bonuses.imports.limits import size_text
 from bonuses.imports.reading import COLUMN_LABELS
@@ -31,7 +32,9 @@ def may_import(user, kind: str | None = None) -> bool:
 
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
-        label=gettext_lazy("What the file holds"), choices=ImportJob.Kind.choices
+        label=gettext_lazy("What the file holds"),
+        choices=ImportJob.Kind.choices,
+        widget=UnfoldAdminSelectWidget,  # styled like every select of the admin
     )
     file = forms.FileField(
         label=gettext_lazy("File"),

@@ -164,13 +164,14 @@ def test_export_page_is_styled_and_downloads_a_months_statements(club, admin_log
     page.goto("/admin/export/")
     month = page.locator("select[name=month]")
     assert month.is_visible() and "border" in month.get_attribute("class")
-    assert "border" in page.locator("select[name=what]").get_attribute("class")
+    for name in ("what", "format", "delimiter"):
+        assert "border" in page.locator(f"select[name={name}]").get_attribute("class"), name
     page.select_option("select[name=what]", "statements")
     page.select_option("select[name=month]", format_month(LAST))
     assert re.search(
         r"[а-я]+ \d{4}", page.locator("select[name=month] option:checked").inner_text()
     )
-    screenshot("admin-export", full_page=False)
+    screenshot("admin-ru-export", full_page=False)
     page.select_option("select[name=format]", "csv")
     with page.expect_download() as download:
         page.click("#export-form button[type=submit]")
