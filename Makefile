@@ -50,11 +50,11 @@ demo: migrate
 	@echo "  BonusDesk demo is starting at http://$(HOST):$(PORT)/"
 	@echo "    admin:        http://$(HOST):$(PORT)/admin/   login: admin / admin (front desk: desk / desk)"
 	@echo "    member page:  http://$(HOST):$(PORT)/me/      login: anna / anna"
-	@echo "  The django-q2 worker runs alongside. Ctrl-C stops both."
+	@echo "  The django-q2 worker runs alongside (honcho, Procfile). Ctrl-C stops both."
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py qcluster & \
-	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	WEB_COMMAND="python manage.py runserver --noreload $(HOST):$(PORT)" \
+	$(VENV)/bin/honcho start --no-colour || [ $$? -eq 130 ]
 
 serve: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from bonuses.models import MonthClose, Payment
 from bonuses.selectors.club import dashboard_figures
 from bonuses.tasks import MONTH_CLOSE_SCHEDULE
+from core import worker
 from core.money import format_money
 
 LATEST_PAYMENTS = 10
@@ -128,11 +129,30 @@ def _payments_table() -> dict:
     }
 
 
+def _worker_state() -> dict:
+    """The django-q2 heartbeat, for the line above the figures."""
+    try:
+        beats = worker.clusters()
+    except Exception:  # noqa: BLE001 - the broker is down: no worker can be seen either
+        beats = []
+    if not beats:
+        return {"running": False}
+    started = min((b.started for b in beats if b.started), default=None)
+    return {
+        "running": True,
+        "clusters": len(beats),
+        "processes": sum(len(b.workers) for b in beats),
+        "hosts": ", ".join(sorted({b.host for b in beats})),
+        "since": timezone.localtime(started) if started else None,
+    }
+
+
 def dashboard_callback(request, context):
     from django_q.models import Schedule
 
     figures = dashboard_figures()
     context["latest_payments"] = _payments_table()
+    context["worker"] = _worker_state()
     if figures is None:  # a large club's first view: the refresh task is on its way
         context["figures_pending"] = True
         return context

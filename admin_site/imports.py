@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from bonuses.models import ImportJob
 from bonuses.services import import_jobs
+from core import worker
 
 PERMISSIONS = {
     ImportJob.Kind.MEMBERS: ("bonuses.add_member", "bonuses.change_member"),
@@ -71,7 +72,11 @@ def _job_for(request, job_id: int) -> ImportJob:
     job = get_object_or_404(ImportJob, pk=job_id)
     if not may_import(request.user, job.kind):
         raise PermissionDenied
-    return job
+    return import_jobs.import_job_find_lost(job=job)
+
+
+def _waits_for_worker(job: ImportJob) -> bool:
+    return not job.finished and import_jobs.in_background(job) and not worker.worker_running()
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,7 +85,10 @@ def import_job(request, job_id: int):
     error = ""
     if request.method == "POST":
         try:
-            job = import_jobs.import_job_confirm(job=job, by=request.user)
+            if request.POST.get("action") == "retry":
+                job = import_jobs.import_job_retry(job=job, by=request.user)
+            else:
+                job = import_jobs.import_job_confirm(job=job, by=request.user)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -108,6 +116,8 @@ def import_job(request, job_id: int):
             rows=rows,
             more_rows=max(0, sum(result.get("counts", {}).values()) - len(rows)),
             error=error,
+            waits_for_worker=_waits_for_worker(job),
+            retryable=job.status == ImportJob.Status.FAILED and bool(result.get("retry")),
         ),
     )
 
@@ -120,5 +130,6 @@ def import_job_status(request, job_id: int):
             "label": job.get_status_display(),
             "rows_done": job.rows_done,
             "finished": job.finished,
+            "waits_for_worker": _waits_for_worker(job),
         }
     )

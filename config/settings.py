@@ -51,13 +51,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "treebeard",
+    # core before django_q: its qcluster command replaces django-q2's (a signal handler
+    # that stops once; see core/management/commands/qcluster.py).
+    "core",
     "django_q",
     "import_export",
     "django_select2",
     "simple_history",
     "axes",
     "phonenumber_field",
-    "core",
     "bonuses",
     "admin_site",
 ]
@@ -123,9 +125,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: shared by every web process (django-select2 keeps widget state in it) ------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Names this site's keys in a shared Redis: the cache's prefix and the django-q2 cluster's
+# name (its queue and heartbeat keys). Sites sharing one Redis need different names.
+REDIS_PREFIX = env.str("REDIS_PREFIX", default="bonusdesk")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+        }
     }
 else:
     # The cache table is created by a migration (core/migrations), so `migrate` is enough.
@@ -139,7 +148,7 @@ SELECT2_CACHE_BACKEND = "default"
 
 # --- Background tasks: django-q2 ------------------------------------------------------
 Q_CLUSTER = {
-    "name": "bonusdesk",
+    "name": REDIS_PREFIX,
     "workers": env.int("Q_WORKERS", default=2),
     # A month close on a large club runs for minutes: retry must exceed timeout or the
     # broker hands the same task to a second worker while the first still runs it.
@@ -202,7 +211,15 @@ YANDEX_METRIKA_ID = "" if TESTING else env.str("YANDEX_METRIKA_ID", default="")
 
 # --- Static and media -----------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if not DEBUG:
+    # collectstatic writes gzip and Brotli copies and names every file by its content's
+    # hash; whitenoise then serves the hashed names with a ten-year immutable max-age.
+    STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Uploads larger than this (about 2 000 rows) are checked and imported by the worker.

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Users")
+
+    def ready(self):
+        from django_q.signals import post_execute, pre_execute
+
+        from core import worker
+
+        pre_execute.connect(worker.claim_task, dispatch_uid="core.worker.claim_task")
+        post_execute.connect(worker.release_task, dispatch_uid="core.worker.release_task")
