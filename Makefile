@@ -52,9 +52,13 @@ demo: migrate
 	@echo "    member page:  http://$(HOST):$(PORT)/me/      login: anna / anna"
 	@echo "  The django-q2 worker runs alongside (honcho, Procfile). Ctrl-C stops both."
 	@echo ""
-	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	@# honcho stops both processes on Ctrl-C or SIGTERM; this shell ignores those signals
+	@# and waits for it, so make sees a clean end instead of a half-dead recipe.
+	@trap '' INT TERM; \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 	WEB_COMMAND="python manage.py runserver --noreload $(HOST):$(PORT)" \
-	$(VENV)/bin/honcho start --no-colour || [ $$? -eq 130 ]
+	$(VENV)/bin/honcho start --no-colour; \
+	rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 130 ] || [ $$rc -eq 143 ]
 
 serve: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)
