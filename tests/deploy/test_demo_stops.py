@@ -8,7 +8,15 @@ import subprocess
 
 import pytest
 
-from .helpers import ROOT, child_env, free_port, group_alive, health, stop_group, wait_for
+from .helpers import (
+    ROOT,
+    child_env,
+    free_port,
+    group_alive,
+    health,
+    stop_group,
+    wait_for,
+)
 
 pytestmark = pytest.mark.skipif(
     not (ROOT / ".venv" / "bin" / "honcho").exists(), reason="honcho is not in .venv"
@@ -22,7 +30,7 @@ BAD_OUTPUT = ("Segmentation fault", "RecursionError", "Traceback", "SIGKILL")
     [signal.SIGINT, signal.SIGTERM],  # Ctrl-C in a terminal; a supervisor's `kill -- -PGID`
     ids=["ctrl-c", "sigterm"],
 )
-def test_make_demo_stops_cleanly(tmp_path, sig):
+def test_make_demo_stops_cleanly(tmp_path, sig, once_per_ci):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     demo = subprocess.Popen(
