@@ -74,7 +74,11 @@ def worker_running() -> bool:
 
 
 def claim_task(sender, func=None, task=None, **kwargs) -> None:
-    """django-q2 pre_execute handler, in the worker process that is about to run `task`."""
+    """django-q2 pre_execute handler, in the worker process that is about to run `task`.
+    A task run synchronously (tests, `Q_CLUSTER["sync"]`) runs inside the caller and
+    cannot be lost on its own: it is not claimed."""
+    if task.get("sync"):
+        return
     TaskClaim.objects.update_or_create(
         task_id=task["id"],
         defaults={
@@ -88,6 +92,8 @@ def claim_task(sender, func=None, task=None, **kwargs) -> None:
 
 def release_task(sender, task=None, **kwargs) -> None:
     """django-q2 post_execute handler, in the monitor, once the task's result is saved."""
+    if task.get("sync"):
+        return
     TaskClaim.objects.filter(task_id=task["id"]).delete()
 
 

@@ -62,14 +62,24 @@ def test_an_unreachable_broker_is_no_proof_of_death(monkeypatch):
     assert worker.worker_running() is False
 
 
-def test_tasks_claim_and_release_through_django_q2s_signals(live_cluster):
-    """In sync mode django-q2 runs the worker and monitor code in this process: the claim
-    exists while the task runs and is gone once its result is saved."""
+def test_a_task_is_claimed_when_a_worker_starts_it_and_released_when_saved(live_cluster):
+    """The handlers django-q2's pre_execute (worker) and post_execute (monitor) signals
+    call; test_two_clusters.py sees them work in real clusters."""
+    from django_q.signals import post_execute, pre_execute
+
+    task = {"id": "t9", "name": "import_job_write #9", "func": "x"}
+    pre_execute.send(sender="django_q", func=None, task=task)
+    assert worker.named_task_progress("import_job_write #9") == worker.RUNNING
+    assert TaskClaim.objects.get().pid == live_cluster.workers[0]
+    post_execute.send(sender="django_q", task=task)
+    assert not TaskClaim.objects.exists()
+
+
+def test_a_synchronous_task_is_never_claimed(live_cluster):
     from django_q.tasks import async_task, result
 
     task_id = async_task("tests.core.test_worker.claims_now", task_name="probe")
-    assert result(task_id) == [("probe", task_id)]
-    assert not TaskClaim.objects.exists()
+    assert result(task_id) == []
 
 
 def claims_now():

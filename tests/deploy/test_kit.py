@@ -169,3 +169,45 @@ def test_procfile_names_the_production_processes():
     )
     assert "gunicorn --config deploy/gunicorn.conf.py config.wsgi" in procfile["web"]
     assert "manage.py qcluster" in procfile["worker"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_and_restore_check_scripts(tmp_path):
+    """deploy/backup.sh dumps the database; deploy/restore-check.sh restores the dump into
+    a scratch database and reports what it holds."""
+    from django.db import connection
+
+    from bonuses.models import Member
+    from tests.factories import enroll
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the backup scripts use pg_dump and pg_restore (PostgreSQL)")
+    need("pg_dump")
+    need("pg_restore")
+    enroll(enroll(first_name="Backed"), first_name="Up")
+    db = connection.settings_dict
+    host, port, user = db["HOST"] or "127.0.0.1", db["PORT"] or 5432, db["USER"]
+    url = f"postgres://{user}@{host}:{port}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "BACKUP_DIR": str(tmp_path),
+        "PGPASSWORD": db["PASSWORD"] or "",
+    }
+    backup = run(str(DEPLOY / "backup.sh"), env=env)
+    assert backup.returncode == 0, backup.stderr
+    (dump,) = tmp_path.glob("bonusdesk-*.dump")
+    assert not list(tmp_path.glob("*.partial"))
+    check = run(
+        str(DEPLOY / "restore-check.sh"), str(dump),
+        env={**env, "ADMIN_URL": f"postgres://{user}@{host}:{port}/postgres"},
+    )  # fmt: skip
+    assert check.returncode == 0, check.stderr
+    assert f"members {Member.objects.count()}" in check.stdout
+    assert "restore check passed" in check.stdout
+    leftover = run(
+        "psql", f"postgres://{user}@{host}:{port}/postgres", "-Atc",
+        "SELECT count(*) FROM pg_database WHERE datname LIKE 'bonusdesk_restore_check_%'",
+        env=env,
+    )  # fmt: skip
+    assert leftover.stdout.strip() == "0"
