@@ -1,0 +1,60 @@
+"""The worker's heartbeat as staff see it: the dashboard's first line, and an import whose
+worker died, failed with nothing written and run again from its page."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from bonuses.models import ImportJob, Member
+from core.models import TaskClaim
+
+from .test_admin_import import FILE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_dashboard_says_the_worker_is_not_running(admin_login, screenshot):
+    page = admin_login()
+    warning = page.locator("#worker-state[data-running='0']")
+    assert "The worker is not running" in warning.inner_text()
+    screenshot("admin-dashboard-worker-down", full_page=False)
+
+
+def test_dashboard_shows_the_workers_heartbeat(admin_login, screenshot, live_cluster):
+    page = admin_login()
+    line = page.locator("#worker-state[data-running='1']").inner_text()
+    assert f"1 cluster on {live_cluster.host}, worker processes: 1" in line
+    screenshot("admin-dashboard-worker-running", full_page=False)
+
+
+def test_an_import_whose_worker_died_is_run_again(
+    admin_login, screenshot, tmp_path, settings, live_cluster
+):
+    settings.MEDIA_ROOT = tmp_path
+    settings.IMPORT_BACKGROUND_BYTES = 10  # the (synchronous) worker's path
+    source = tmp_path / "members.csv"
+    source.write_bytes(FILE)
+    page = admin_login()
+    page.goto("/admin/import/")
+    page.select_option("select[name=kind]", "members")
+    page.set_input_files("input[name=file]", str(source))
+    page.click("text=Check the file")
+    page.wait_for_selector("#confirm-import")
+    job = ImportJob.objects.get()
+    # The worker took the write and was killed: the job is importing, its claim is held
+    # by a process no cluster lists any more, and nothing was written.
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING)
+    TaskClaim.objects.create(
+        task_id="w1",
+        name=f"import_job_write #{job.pk}",
+        host=live_cluster.host,
+        pid=live_cluster.workers[0] + 1,
+        started_at=timezone.now() - timedelta(minutes=1),
+    )
+    page.goto(f"/admin/import/{job.pk}/")
+    assert "nothing was written" in page.inner_text("#file-error")
+    screenshot("admin-import-worker-stopped", full_page=False)
+    page.click("#retry-import button")
+    page.wait_for_selector("#job-done")
+    assert Member.objects.count() == 2
