@@ -1,13 +1,10 @@
 """The worker's heartbeat as staff see it: the dashboard's first line, and an import whose
 worker died, failed with nothing written and run again from its page."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from bonuses.models import ImportJob, Member
-from core.models import TaskClaim
+from tests.imports.test_lost_jobs import die_while_writing
 
 from .test_admin_import import FILE
 
@@ -42,16 +39,7 @@ def test_an_import_whose_worker_died_is_run_again(
     page.click("text=Check the file")
     page.wait_for_selector("#confirm-import")
     job = ImportJob.objects.get()
-    # The worker took the write and was killed: the job is importing, its claim is held
-    # by a process no cluster lists any more, and nothing was written.
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.IMPORTING)
-    TaskClaim.objects.create(
-        task_id="w1",
-        name=f"import_job_write #{job.pk}",
-        host=live_cluster.host,
-        pid=live_cluster.workers[0] + 1,
-        started_at=timezone.now() - timedelta(minutes=1),
-    )
+    die_while_writing(job, live_cluster)
     page.goto(f"/admin/import/{job.pk}/")
     assert "nothing was written" in page.inner_text("#file-error")
     screenshot("admin-import-worker-stopped", full_page=False)
