@@ -17,6 +17,11 @@ STAFF_SHARE = float(os.environ.get("LOAD_STAFF_SHARE", "0.2"))
 WAIT = float(os.environ.get("LOAD_WAIT", "0"))  # seconds between a user's requests
 
 
+# What the nginx site adds: with DEBUG off and PROXY_COUNT=1 (run.sh) the application
+# sees the HTTPS request it was at the proxy.
+PROXIED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
+
+
 def get(user, url, name):
     """A GET that must answer 200 itself: a redirect (to the login page) is a failure."""
     with user.client.get(url, name=name, allow_redirects=False, catch_response=True) as answer:
@@ -29,6 +34,7 @@ class Member(HttpUser):
     wait_time = between(WAIT / 2, WAIT) if WAIT else constant(0)
 
     def on_start(self):
+        self.client.headers.update(PROXIED)
         me = random.choice(SESSIONS["members"])
         self.client.cookies.set("sessionid", me["sessionid"])
         self.branches = me["branches"]
@@ -49,6 +55,7 @@ class Staff(HttpUser):
     wait_time = between(WAIT / 2, WAIT) if WAIT else constant(0)
 
     def on_start(self):
+        self.client.headers.update(PROXIED)
         staff = SESSIONS["staff"]
         self.client.cookies.set("sessionid", staff["sessionid"])
         self.client.cookies.set("csrftoken", staff["csrftoken"])
@@ -65,7 +72,7 @@ class Staff(HttpUser):
         with self.client.post(
             f"/admin/bonuses/member/{member}/paid/",
             data={"paid": random.choice("01")},
-            headers={"X-CSRFToken": self.csrf, "Referer": self.host},
+            headers={"X-CSRFToken": self.csrf, "Referer": self.host.replace("http:", "https:")},
             name="/admin/bonuses/member/<id>/paid/",
             allow_redirects=False,
             catch_response=True,

@@ -19,7 +19,8 @@ PORT="${PORT:-8099}"
 NAME="${NAME:-u${USERS}}"
 WITH_CLOSE="${WITH_CLOSE:-0}"
 export LOAD_STAFF_SHARE="${STAFF_SHARE:-0.2}"
-export DEBUG=off ALLOWED_HOSTS=127.0.0.1 SECURE_COOKIES=off REDIS_URL="${REDIS_URL:-}"
+# As behind the nginx site: one trusted proxy (the Locust users send its X-Forwarded-*).
+export DEBUG=off ALLOWED_HOSTS=127.0.0.1 PROXY_COUNT=1 REDIS_URL="${REDIS_URL:-}"
 # Sessions are signed with the key: one fixed key for every run on the benchmark database.
 export SECRET_KEY="${SECRET_KEY:-loadtest-only-3f9c2a7e51b84d06a8e1c4f7b2d95e60c7a1f8b3d2e4}"
 export STATIC_ROOT="${STATIC_ROOT:-$PWD/loadtest/out/static}"

@@ -27,13 +27,19 @@ def child_env(**extra) -> dict:
     the production ones (TESTING off: a real django-q2 cluster, Russian by default)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "BONUSDESK"))}
     env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '/usr/bin:/bin')}"
+    env["PROXY_COUNT"] = "1"  # as behind the nginx site; requests carry its headers (get)
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
 
+# What nginx (deploy/nginx/bonusdesk.conf) adds to every request: servers started with
+# DEBUG off and PROXY_COUNT=1 see the request as the HTTPS one it was at the proxy.
+PROXIED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "127.0.0.1"}
+
+
 def get(url: str, *, timeout: float = 5, headers: dict | None = None):
     """(status, headers, body) of a GET, whatever the status; None when nothing answers."""
-    request = urllib.request.Request(url, headers=headers or {})
+    request = urllib.request.Request(url, headers={**PROXIED, **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.headers, response.read()

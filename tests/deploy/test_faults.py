@@ -204,7 +204,6 @@ def test_pages_fail_cleanly_while_postgresql_restarts_and_recover_without_a_rest
         REDIS_URL="",
         GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY=2,
-        SECURE_COOKIES="off",
     )
     for step in (["migrate", "--noinput", "-v0"], ["load_demo"]):
         done = subprocess.run(
