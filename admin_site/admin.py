@@ -1,3 +1,11 @@
 """Imported by the admin's autodiscovery: registers every module of this package."""
 
-from . import background_tasks, ledger, members, payments, plans, users  # noqa: F401
+from . import (  # noqa: F401
+    background_tasks,
+    ledger,
+    members,
+    payments,
+    plans,
+    sponsor_requests,
+    users,
+)

@@ -25,3 +25,7 @@ class AdminSiteConfig(AppConfig):
         # signal of its own): auth's create_permissions is connected first and has just
         # made that app's permissions.
         post_migrate.connect(grant_administrator_everything, dispatch_uid="bonusdesk_admin_all")
+
+        from . import autocomplete
+
+        autocomplete.install()

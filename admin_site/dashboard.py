@@ -129,6 +129,11 @@ def _payments_table() -> dict:
     }
 
 
+# The club's money (bonuses, balances, closes, earners) is for staff who may see the
+# ledger; the front desk sees members and payments (README, "Roles").
+MONEY_PERMISSION = "bonuses.view_ledgerentry"
+
+
 def _worker_state() -> dict:
     """The django-q2 heartbeat, for the line above the figures."""
     try:
@@ -200,4 +205,9 @@ def dashboard_callback(request, context):
             "figures": figures,
         }
     )
+    if not request.user.has_perm(MONEY_PERMISSION):
+        context["kpis"] = context["kpis"][:2]
+        for key in ("chart_bonuses", "top_earners"):
+            context.pop(key)
+        context["hide_money"] = True
     return context

@@ -27,9 +27,24 @@ class MemberForm(forms.ModelForm):
         label=_("Confirm the move"), required=False, widget=forms.HiddenInput
     )
 
+    # The staff user filling the form (MemberAdmin.get_form sets it): what they may do
+    # decides whether a sponsor change is allowed (README, "Roles").
+    staff = None
+
     class Meta:
         model = Member
         fields = ["sponsor"]  # the admin passes its fieldsets' fields
+
+    def clean_user(self):
+        user = self.cleaned_data.get("user")
+        if "user" in self.changed_data and not (
+            self.staff is None or self.staff.has_perm("bonuses.link_login")
+        ):
+            raise ValidationError(gettext("Only an administrator can link a login to a member."))
+        error = services.members.login_link_error(self.instance, user)
+        if error:
+            raise ValidationError(error)
+        return user
 
     def clean(self):
         data = super().clean()
@@ -37,7 +52,9 @@ class MemberForm(forms.ModelForm):
         if member.pk is None or "sponsor" not in self.changed_data or self.has_error("sponsor"):
             return data
         sponsor = data.get("sponsor")
-        error = services.sponsor_change_error(member, sponsor)
+        error = services.sponsor_change_error(
+            member, sponsor
+        ) or services.members.branch_move_error(member, self.staff)
         if error:
             self.add_error("sponsor", error)
         elif not data.get("confirm_move"):

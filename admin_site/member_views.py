@@ -2,16 +2,17 @@
 the member lookup. Each checks its permission and answers 403 without it."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from bonuses import services
@@ -19,11 +20,13 @@ from bonuses.models import LedgerEntry, Member
 from bonuses.models.members import path_bounds
 from bonuses.selectors import member_overview, member_statement
 from bonuses.services.plans import plan_terms
+from core.links import absolute_url
 from core.periods import current_period, format_month, parse_month
 
 from .member_page import DOWNLINE_CAP, downline_sizes, paid_ids
 
 VIEW_MEMBERS = "bonuses.view_member"
+CHANGE_MEMBERS = "bonuses.change_member"
 CHANGE_PAYMENTS = ("bonuses.add_payment", "bonuses.change_payment")
 DOWNLINE_PAGE = 50
 
@@ -89,9 +92,14 @@ def _level_counts(member: Member, levels: int) -> list[tuple[int, int | None]]:
     return [(k, counts.get(k, 0)) for k in range(1, levels + 1)]
 
 
-def _page_number(text: str | None) -> int:
+# Far beyond any real list; an OFFSET past 64 bits made the database fail (a 500).
+MAX_PAGE = 1_000_000
+
+
+def page_number(text: str | None) -> int:
+    """?page=N as a page number from 1 to MAX_PAGE (1 for anything else)."""
     try:
-        return max(int(text or 1), 1)
+        return min(max(int(text or 1), 1), MAX_PAGE)
     except ValueError:
         return 1
 
@@ -110,7 +118,7 @@ def downline_view(request, model_admin, member_id: int):
     rows = Member.objects.filter(path__gte=low, depth=member.depth + level)
     if high:
         rows = rows.filter(path__lt=high)
-    number = _page_number(request.GET.get("page"))
+    number = page_number(request.GET.get("page"))
     start = (number - 1) * DOWNLINE_PAGE
     # One row more than the page tells whether there is a next one, without a count.
     followers = list(
@@ -145,7 +153,8 @@ def member_summary(member: Member) -> dict:
 
 def member_change_context(member: Member, user) -> dict:
     """Lazy: a save that redirects never renders them, and a big downline's statement is
-    not free."""
+    not free. Ledger entries only for staff who may see the ledger (README, "Roles")."""
+    can_view_ledger = user.has_perm("bonuses.view_ledgerentry")
     return {
         "summary": SimpleLazyObject(lambda: member_summary(member)),
         "ledger_entries": SimpleLazyObject(
@@ -154,10 +163,75 @@ def member_change_context(member: Member, user) -> dict:
                 .select_related("created_by")
                 .order_by("-created_at", "-id")[:20]
             )
-        ),
+        )
+        if can_view_ledger
+        else None,
         "can_change_payments": can_change_payments(user),
-        "can_view_ledger": user.has_perm("bonuses.view_ledgerentry"),
+        "can_view_ledger": can_view_ledger,
+        "can_issue_claim_code": member.user_id is None and user.has_perm(CHANGE_MEMBERS),
     }
+
+
+@require_POST
+def claim_code_view(request, model_admin, member_id: int):
+    """Issue a front-desk claim code for a member without a login and show it once, to
+    print or copy: only its HMAC is kept (bonuses.services.claims)."""
+    _check(request, CHANGE_MEMBERS)
+    member = get_object_or_404(Member, pk=member_id)
+    try:
+        issued = services.claim_issue_code(member=member, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("admin:bonuses_member_change", member.pk)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Claim code for %(member)s") % {"member": member},
+        "opts": Member._meta,
+        "member": member,
+        "code": issued.printable,
+        "expires_at": issued.claim.expires_at,
+        "signup_url": absolute_url(reverse("bonuses:signup")),
+    }
+    return TemplateResponse(request, "admin_site/member_claim_code.html", context)
+
+
+def delete_members(request, model_admin, queryset):
+    """The member list's delete action: a confirmation page that says which members go and
+    why the others stay, then services.member_delete for each (one by one: a refusal of
+    one keeps the others)."""
+    # A fresh queryset: the list's (select_related sponsor) cannot feed a delete.
+    members = list(Member.objects.filter(pk__in=queryset.values("pk")).order_by("pk")[:1001])
+    if len(members) > 1000:
+        messages.error(request, _("Choose at most 1000 members to delete."))
+        return None
+    if request.POST.get("post") == "yes":
+        deleted, refused = 0, []
+        for member in members:
+            try:
+                services.member_delete(member=member, by=request.user)
+            except ValidationError as exc:
+                refused.extend(exc.messages)
+            else:
+                deleted += 1
+        if deleted:
+            messages.success(
+                request,
+                ngettext("%(count)s member deleted.", "%(count)s members deleted.", deleted)
+                % {"count": deleted},
+            )
+        for reason in refused:
+            messages.error(request, reason)
+        return None
+    rows = [(member, services.member_delete_error(member)) for member in members]
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Delete members"),
+        "opts": Member._meta,
+        "rows": rows,
+        "deletable": [m for m, error in rows if error is None],
+        "action": request.POST.get("action", "delete_members"),
+    }
+    return TemplateResponse(request, "admin_site/member_delete.html", context)
 
 
 class LookupForm(forms.Form):

@@ -8,12 +8,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.urls import get_script_prefix, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 from unfold import admin as unfold_admin
 from unfold.admin import ModelAdmin
 from unfold.paginator import InfinitePaginator
@@ -24,6 +24,7 @@ from core.money import format_money
 from core.periods import format_month
 
 from . import member_views
+from .history import HistoryAdmin
 from .member_filters import HasSponsorFilter, JoinedMonthFilter, PaidThisMonthFilter
 from .member_forms import MemberForm, MonthActionForm
 from .member_page import DOWNLINE_CAP, MemberChangeList
@@ -73,7 +74,7 @@ def paid_toggle(member_id: int, period, paid: bool) -> str:
 
 
 @admin.register(Member)
-class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
+class MemberAdmin(HistoryAdmin, ModelAdmin):
     form = MemberForm
     action_form = MonthActionForm
     list_display = [
@@ -113,7 +114,7 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
         (_("Club"), {"fields": ["external_id", "joined_on", "referral_code", "depth"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
-    actions = ["mark_paid", "mark_unpaid"]
+    actions = ["mark_paid", "mark_unpaid", "delete_members"]
     list_per_page = 50
     paginator = InfinitePaginator
     show_full_result_count = False
@@ -172,6 +173,24 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
     def closed_balance(self, member):
         return format_money(member.page_figures.closed_balance)
 
+    # --- who may do what (README, "Roles") -----------------------------------------
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("bonuses.link_login"):
+            fields.append("user")  # shown, never posted: linking logins is for administrators
+        return fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"staff": request.user})
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Django's own would delete through the collector, around the tree and its rules.
+        actions.pop("delete_selected", None)
+        return actions
+
     # --- bulk actions ---------------------------------------------------------------
 
     def has_payments_permission(self, request):
@@ -222,6 +241,21 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
         )
         self.message_user(request, template % {"month": format_month(period), "count": changed})
 
+    @admin.action(description=_("Delete selected members"), permissions=["delete"])
+    def delete_members(self, request, queryset):
+        return member_views.delete_members(request, self, queryset)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        member = Member.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        error = services.member_delete_error(member) if member is not None else None
+        if error and self.has_delete_permission(request, member):
+            self.message_user(request, error, messages.ERROR)
+            return redirect(member_url("admin:bonuses_member_change", member.pk))
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        services.member_delete(member=obj, by=request.user)
+
     # --- pages --------------------------------------------------------------------
 
     def get_urls(self):
@@ -238,6 +272,11 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
                 name="bonuses_member_downline",
             ),
             path("lookup/", view(self._lookup), name="bonuses_member_lookup"),
+            path(
+                "<int:member_id>/claim-code/",
+                view(self._claim_code),
+                name="bonuses_member_claim_code",
+            ),
         ]
         return pages + super().get_urls()
 
@@ -246,6 +285,9 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     def _lookup(self, request):
         return member_views.lookup_view(request, self)
+
+    def _claim_code(self, request, member_id):
+        return member_views.claim_code_view(request, self, member_id)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         member = Member.objects.filter(pk=object_id).first() if object_id.isdigit() else None
@@ -262,7 +304,7 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
         fields = {
             name: form.cleaned_data[name]
             for name in services.members.MEMBER_FIELDS
-            if name in form.cleaned_data
+            if name in form.cleaned_data and name != "user"
         }
         try:
             if not change:
@@ -270,11 +312,15 @@ class MemberAdmin(SimpleHistoryAdmin, ModelAdmin):
                     sponsor=form.cleaned_data.get("sponsor"), by=request.user, **fields
                 )
                 obj.pk = saved.pk
-                return
-            services.member_update(member=obj, by=request.user, **fields)
-            if "sponsor" in form.changed_data:
-                services.member_change_sponsor(
-                    member=obj, sponsor=form.cleaned_data["sponsor"], by=request.user
+            else:
+                services.member_update(member=obj, by=request.user, **fields)
+                if "sponsor" in form.changed_data:
+                    services.member_change_sponsor(
+                        member=obj, sponsor=form.cleaned_data["sponsor"], by=request.user
+                    )
+            if "user" in form.changed_data:
+                services.member_link_login(
+                    member=obj, user=form.cleaned_data["user"], by=request.user
                 )
         except ValidationError as exc:  # raced with another change after clean()
             self.message_user(request, "; ".join(exc.messages), level="error")

@@ -8,7 +8,6 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.paginator import InfinitePaginator
 
@@ -16,9 +15,10 @@ from bonuses import services
 from bonuses.models import Member, Payment
 from core.periods import add_months, current_period, format_month, parse_month
 
+from .history import HistoryAdmin
 from .member_page import paid_ids
 from .member_search import member_search_q
-from .member_views import can_change_payments
+from .member_views import can_change_payments, page_number
 
 MONTHS_OFFERED = 24
 MONTH_PAGE = 50
@@ -44,15 +44,8 @@ class MonthFilter(admin.SimpleListFilter):
             return queryset.none()
 
 
-def _page_number(text: str | None) -> int:
-    try:
-        return max(int(text or 1), 1)
-    except ValueError:
-        return 1
-
-
 @admin.register(Payment)
-class PaymentAdmin(SimpleHistoryAdmin, ModelAdmin):
+class PaymentAdmin(HistoryAdmin, ModelAdmin):
     list_display = ["member", "period", "amount", "paid", "paid_on", "recorded_by"]
     list_editable = ["paid"]
     list_filter = [MonthFilter, "paid"]
@@ -111,7 +104,7 @@ class PaymentAdmin(SimpleHistoryAdmin, ModelAdmin):
             period = None
         period = period or current_period()
         members = Member.objects.select_related("sponsor").order_by("last_name", "first_name", "pk")
-        number = _page_number(request.GET.get("page"))
+        number = page_number(request.GET.get("page"))
         # One row more than the page tells whether there is a next one: no COUNT of the
         # whole club on every page.
         start = (number - 1) * MONTH_PAGE

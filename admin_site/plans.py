@@ -7,12 +7,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Value, When
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 
 from bonuses import services
 from bonuses.models import MonthClose, Package, Plan, PlanLevel
 from core.periods import add_months, current_period, period_of
+
+from .history import HistoryAdmin
 
 NEW_VERSION_HELP = _(
     "Saving creates a NEW plan version in force from the month in “Effective from” (next "
@@ -31,6 +32,7 @@ class PlanForm(forms.ModelForm):
             "referred_rate",
             "earner_must_be_active",
             "credit_package_bonus",
+            "sponsor_requests_at_once",
             "note",
         ]
 
@@ -91,7 +93,7 @@ def _rows(formset) -> list[dict]:
 
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
+class PlanAdmin(HistoryAdmin, ModelAdmin):
     form = PlanForm
     inlines = [PlanLevelInline, PackageInline]
     list_display = [
@@ -123,7 +125,8 @@ class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fields = ["effective_from", "monthly_price", "referred_rate"]
-        fields += ["earner_must_be_active", "credit_package_bonus", "note"]
+        fields += ["earner_must_be_active", "credit_package_bonus", "sponsor_requests_at_once"]
+        fields += ["note"]
         fieldsets = [(None, {"fields": fields, "description": NEW_VERSION_HELP})]
         if obj is not None:
             fieldsets.append((_("Record"), {"fields": ["created_by", "created_at"]}))
@@ -144,6 +147,7 @@ class PlanAdmin(SimpleHistoryAdmin, ModelAdmin):
             packages=[(r["name"], r["threshold"], r["bonus"]) for r in _rows(by_model[Package])],
             earner_must_be_active=data["earner_must_be_active"],
             credit_package_bonus=data["credit_package_bonus"],
+            sponsor_requests_at_once=data["sponsor_requests_at_once"],
             note=data.get("note", ""),
             by=request.user,
         )

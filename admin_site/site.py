@@ -1,10 +1,18 @@
 from django.conf import settings
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from unfold.forms import AuthenticationForm
 from unfold.sites import UnfoldAdminSite
+
+from core.forms import BoundedUsernameMixin
+
+
+class AdminLoginForm(BoundedUsernameMixin, AuthenticationForm):
+    pass
 
 
 class BonusDeskAdminSite(UnfoldAdminSite):
+    login_form = AdminLoginForm
     site_header = _("BonusDesk")
     site_title = _("BonusDesk")
     index_title = _("Dashboard")

@@ -72,6 +72,13 @@ UNFOLD = {
                         "link": reverse_lazy("admin:bonuses_member_lookup"),
                         "permission": _can("bonuses.view_member"),
                     },
+                    {
+                        "title": _("Sponsor requests"),
+                        "icon": "person_add",
+                        "link": reverse_lazy("admin:bonuses_sponsorrequest_changelist"),
+                        "permission": _can("bonuses.view_sponsorrequest"),
+                        "badge": "admin_site.sponsor_requests.pending_badge",
+                    },
                 ],
             },
             {

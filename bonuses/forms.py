@@ -5,8 +5,6 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from bonuses.services.signup import self_referral_errors
-
 
 class SignupForm(forms.Form):
     """The fields of the club's 2018 sign-up form."""
@@ -27,10 +25,15 @@ class SignupForm(forms.Form):
     )
     phone = PhoneNumberField(label=_("Phone"), required=False)
     address = forms.CharField(label=_("Address"), max_length=500, required=False)
+    claim_code = forms.CharField(
+        label=_("Code from the front desk"),
+        max_length=32,
+        required=False,
+        help_text=_("Only if the front desk gave you one: it opens your existing member page."),
+    )
 
-    def __init__(self, *args, sponsor=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sponsor = sponsor
         autocomplete = {
             "username": "username",
             "first_name": "given-name",
@@ -42,6 +45,7 @@ class SignupForm(forms.Form):
             "birth_date": "bday",
             "phone": "tel",
             "address": "street-address",
+            "claim_code": "one-time-code",
         }
         for name, value in autocomplete.items():
             self.fields[name].widget.attrs["autocomplete"] = value
@@ -70,11 +74,6 @@ class SignupForm(forms.Form):
                 password_validation.validate_password(first, user)
             except forms.ValidationError as error:
                 self.add_error("password1", error)
-        errors = self_referral_errors(
-            sponsor=self.sponsor, email=data.get("email", ""), phone=data.get("phone") or ""
-        )
-        for field, message in errors.items():
-            self.add_error(field, message)
         return data
 
     def profile(self) -> dict:
@@ -90,4 +89,13 @@ class NameSponsorForm(forms.Form):
         label=_("Who invited you?"),
         max_length=254,
         help_text=_("Their email, phone number or referral code."),
+    )
+
+
+class ClaimCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the front desk"),
+        max_length=32,
+        help_text=_("Twelve letters and digits, e.g. ABCD-EFGH-JKMN."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import auth, me, referral, signup
+from .views import auth, claims, me, referral, signup
 
 app_name = "bonuses"
 
@@ -22,4 +22,8 @@ urlpatterns = [
     path("me/", me.me, name="me"),
     path("me/tree/<str:key>/", me.tree, name="tree"),
     path("me/sponsor/", me.name_sponsor, name="name_sponsor"),
+    path("claim/code/", claims.claim_code, name="claim_code"),
+    path("claim/send-again/", claims.claim_send_again, name="claim_send_again"),
+    path("claim/confirm/", claims.claim_confirm, name="claim_confirm"),
+    path("claim/<str:selector>/<str:secret>/", claims.claim_link, name="claim_link"),
 ]

@@ -12,6 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -28,8 +33,24 @@ DEBUG = env.bool("DEBUG", default=True)
 _DEV_SECRET = "django-insecure-bonusdesk-development-only"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"] if DEBUG else [])
-if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET):
-    raise ImproperlyConfigured("DEBUG is off: set SECRET_KEY to a long random value.")
+
+
+def _weak_secret(key: str) -> bool:
+    """Django's own rule (check security.W009): short, repetitive or a generated
+    development key. Signed links (password resets, claims, sessions) rest on it."""
+    return (
+        len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or key.startswith(SECRET_KEY_INSECURE_PREFIX)
+    )
+
+
+if not DEBUG and _weak_secret(SECRET_KEY):
+    raise ImproperlyConfigured(
+        f"DEBUG is off: SECRET_KEY must be a random value of at least "
+        f"{SECRET_KEY_MIN_LENGTH} characters, e.g. the output of "
+        f"python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DEBUG is off: set ALLOWED_HOSTS (comma-separated host names).")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -59,6 +80,7 @@ INSTALLED_APPS = [
     "django_select2",
     "simple_history",
     "axes",
+    "django_ratelimit",
     "phonenumber_field",
     "bonuses",
     "admin_site",
@@ -66,6 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a rate limit (django-ratelimit's Ratelimited) into the 429 page of RATELIMIT_VIEW.
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns lockouts raised by the backend into responses.
     "axes.middleware.AxesMiddleware",
 ]
@@ -145,6 +170,25 @@ else:
         }
     }
 SELECT2_CACHE_BACKEND = "default"
+# Rate limits (django-ratelimit) count in their own cache alias: the shared cache in
+# production, a per-process memory cache in tests so that each test starts from zero.
+CACHES["ratelimit"] = (
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    if TESTING
+    else dict(CACHES["default"])
+)
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_VIEW = "bonuses.views.limits.too_many_requests"
+RATELIMIT_IP_META_KEY = "core.clientip.client_ip"  # its "ip" key: the same client as axes'
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit lists the cache backends it was tested with; Django's own Redis
+    # backend (4.0+) is not on that list but increments atomically (Redis INCR).
+    "django_ratelimit.W001",
+    # It also refuses the database cache, whose increment is a read and a write: two
+    # requests at the same instant may count once. Acceptable for the embedded default
+    # (a throttle, not a ledger); REDIS_URL makes the counts exact (docs/deploy.md).
+    "django_ratelimit.E003",
+]
 
 # --- Background tasks: django-q2 ------------------------------------------------------
 Q_CLUSTER = {
@@ -189,6 +233,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "bonuses/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 
 # --- Internationalisation -------------------------------------------------------------
 # The club works in Russian; tests read the English source strings unless they switch
@@ -229,10 +274,25 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bonusdesk@localhost")
 
+# --- HTTPS and proxies (docs/deploy.md) -------------------------------------------------
+# How many reverse proxies stand in front of gunicorn and append to X-Forwarded-For (0:
+# none, the header is ignored). core.clientip reads the client's address with it, for
+# login lockouts and rate limits alike; X-Forwarded-Proto is believed only when a proxy
+# is declared, since a client talking to gunicorn directly could send it too.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+if PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
+    # Production defaults are the safe ones; each can be turned off for a setup that
+    # needs it (e.g. SECURE_SSL_REDIRECT=off while TLS is not set up yet).
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers and uptime checks call /health/ on the plain-HTTP port.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 LOGGING = {
     "version": 1,

@@ -9,7 +9,8 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django_q.signals import post_execute, pre_execute
 
-        from core import worker
+        from . import lookups, worker
 
+        lookups.register()
         pre_execute.connect(worker.claim_task, dispatch_uid="core.worker.claim_task")
         post_execute.connect(worker.release_task, dispatch_uid="core.worker.release_task")

@@ -2,6 +2,7 @@ import os
 import socket
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone, translation
 
@@ -44,3 +45,43 @@ def live_cluster(monkeypatch):
     )
     monkeypatch.setattr(worker, "clusters", lambda: [beat])
     return beat
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Rate limits count in a per-process memory cache in tests (settings): each test
+    starts with none spent."""
+    caches["ratelimit"].clear()
+    yield
+    caches["ratelimit"].clear()
+
+
+@pytest.fixture
+def desk_user(db, django_user_model):
+    """A front-desk login: staff, in the "Front desk" group from admin_site's migration."""
+    from django.contrib.auth.models import Group
+
+    from admin_site.roles import FRONT_DESK
+
+    user = django_user_model.objects.create_user("frontdesk", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name=FRONT_DESK))
+    return user
+
+
+@pytest.fixture
+def desk_client(client, desk_user):
+    client.force_login(desk_user)
+    return client
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """committed(fn, *args, **kwargs): call `fn` (a service, or a test client's post) and
+    run what it left for the commit, such as mails: the test's own transaction never
+    commits."""
+
+    def call(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return call

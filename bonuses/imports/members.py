@@ -15,6 +15,7 @@ from .cells import parse_date, parse_email, parse_phone
 from .errors import RowError
 from .keys import MemberIndex, existing_usernames, phone_key
 from .reading import MEMBER_ALIASES, Table, read_table
+from .roles import role_errors
 
 TEXT_LIMITS = {
     "external_id": 64, "username": 150, "first_name": 150, "last_name": 150,
@@ -326,8 +327,9 @@ def _classify(rows: list[MemberRow], index: MemberIndex, errors: list[RowError])
         row.status = UPDATED if row.changes or row.moves else UNCHANGED
 
 
-def plan_members(table: Table, *, progress=None) -> MembersPlan:
-    """Check every row of `table`; the plan carries the errors or what to write."""
+def plan_members(table: Table, *, by=None, progress=None) -> MembersPlan:
+    """Check every row of `table`; the plan carries the errors or what to write. `by`:
+    the staff user importing (None: the command line), whose role limits the rows."""
     errors: list[RowError] = []
     rows = [_parse_row(line, raw, errors) for line, raw in table.rows]
     if progress:
@@ -356,6 +358,7 @@ def plan_members(table: Table, *, progress=None) -> MembersPlan:
             )
     _duplicates(rows, errors)
     _resolve_sponsors(rows, index, errors)
+    errors.extend(role_errors(rows, index, user_ids, by))
     _classify(rows, index, errors)
     errors.sort(key=lambda e: (e.row, list(MEMBER_ALIASES).index(e.column)))
     if progress:

@@ -51,21 +51,22 @@ def _row_summaries(kind, plan, limit: int) -> list[dict]:
     return out
 
 
-def plan_file(kind: str, data: bytes, name: str, *, progress=None):
+def plan_file(kind: str, data: bytes, name: str, *, by=None, progress=None):
     if kind == MEMBERS:
-        return plan_members(read_members(data, name), progress=progress)
+        return plan_members(read_members(data, name), by=by, progress=progress)
     return plan_payments(read_payments(data, name))
 
 
 def run_import(
     kind: str, data: bytes, name: str, *, dry_run: bool, by=None, progress=None, preview_rows=0
 ) -> ImportOutcome:
-    """Validate the file and, when it is clean and not a dry run, write all of it."""
+    """Validate the file (with what `by` may do) and, when it is clean and not a dry run,
+    write all of it."""
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     outcome = ImportOutcome(kind=kind)
     try:
-        plan = plan_file(kind, data, name, progress=progress)
+        plan = plan_file(kind, data, name, by=by, progress=progress)
     except ImportFileError as exc:
         outcome.file_error = str(exc)
         return outcome

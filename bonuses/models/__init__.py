@@ -1,18 +1,22 @@
+from .claims import MemberClaim
 from .closes import MonthClose
 from .imports import ImportJob
 from .ledger import LedgerEntry
 from .members import Member, new_referral_code
 from .payments import Payment
 from .plans import Package, Plan, PlanLevel
+from .sponsor_requests import SponsorRequest
 
 __all__ = [
     "ImportJob",
     "LedgerEntry",
     "Member",
+    "MemberClaim",
     "MonthClose",
     "Package",
     "Payment",
     "Plan",
     "PlanLevel",
+    "SponsorRequest",
     "new_referral_code",
 ]

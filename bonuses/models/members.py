@@ -79,6 +79,11 @@ class Member(MP_Node):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        # Beyond add/change: what the front desk may not do (README, "Roles").
+        permissions = [
+            ("move_branch", _("Can move a member who has followers")),
+            ("link_login", _("Can link a login to a member")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["external_id"],

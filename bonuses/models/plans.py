@@ -44,6 +44,14 @@ class Plan(models.Model):
             "Off: the bonus is part of what the member receives with the package."
         ),
     )
+    sponsor_requests_at_once = models.BooleanField(
+        _("apply new members' sponsor requests at once"),
+        default=False,
+        help_text=_(
+            "On: a member with no followers who names who invited them within 30 days of "
+            "joining is placed under that person at once. Off: staff confirm every request."
+        ),
+    )
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -67,12 +67,13 @@ def _read(job: ImportJob) -> bytes:
 
 def import_job_check(job_id: int) -> str:
     """The dry run behind the preview: every row's status and every error, nothing written."""
-    job = ImportJob.objects.get(pk=job_id)
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     outcome = run_import(
         job.kind,
         _read(job),
         job.name,
         dry_run=True,
+        by=job.created_by,
         progress=_progress(job.pk),
         preview_rows=PREVIEW_ROWS,
     )

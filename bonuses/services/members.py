@@ -61,8 +61,9 @@ def member_enroll(*, sponsor: Member | None = None, by=None, **fields) -> Member
 
 @transaction.atomic
 def member_update(*, member: Member, by=None, **fields) -> Member:
-    """Change a member's own data (not their place in the tree)."""
-    unknown = set(fields) - set(MEMBER_FIELDS)
+    """Change a member's own data (not their place in the tree, not their login: see
+    member_link_login)."""
+    unknown = set(fields) - set(MEMBER_FIELDS) | ({"user"} & set(fields))
     if unknown:
         raise TypeError(f"member_update() got unexpected fields: {', '.join(sorted(unknown))}")
     for name, value in _normalise(fields).items():
@@ -71,6 +72,45 @@ def member_update(*, member: Member, by=None, **fields) -> Member:
     if by is not None:
         member._history_user = by
     member.save(update_fields=[*fields, "updated_at"])
+    return member
+
+
+def login_link_error(member: Member, user) -> str | None:
+    """Why `user` cannot be `member`'s login, or None. Reads only (forms show it on the
+    field; member_link_login checks again under the member's lock)."""
+    if user is None:
+        return None
+    if user.is_staff or user.is_superuser:
+        return _("A staff login cannot be a member's login: choose the member's own.")
+    if Member.objects.filter(user=user).exclude(pk=member.pk).exists():
+        return _("This login already belongs to another member.")
+    return None
+
+
+@transaction.atomic
+def member_link_login(*, member: Member, user, by=None, proof: str = "") -> Member:
+    """Give `member` the login `user` (None: take the login away).
+
+    `by` is the administrator doing it (needs the permission bonuses.link_login); None
+    when the owner proved it through a claim (bonuses.services.claims), whose `proof`
+    then names the way, and the history names the login itself. Only a login with no
+    member and no staff rights may be linked, and a claim never replaces a login.
+    Raises ValidationError on the field "user". DESIGN.md, "Who may do what".
+    """
+    if by is not None and not by.has_perm("bonuses.link_login"):
+        raise ValidationError({"user": _("Only an administrator can link a login to a member.")})
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    error = login_link_error(member, user)
+    if error:
+        raise ValidationError({"user": error})
+    if by is None and member.user_id is not None:
+        raise ValidationError({"user": _("This member already has a login.")})
+    if member.user_id == (user.pk if user else None):
+        return member
+    member.user = user
+    member._history_user = by or user
+    member._change_reason = proof or "login linked"
+    member.save(update_fields=["user", "updated_at"])
     return member
 
 
@@ -93,12 +133,27 @@ def sponsor_change_error(member: Member, sponsor: Member | None) -> str | None:
     return None
 
 
+def branch_move_error(member: Member, by) -> str | None:
+    """Why `by` may not move `member` (who has followers), or None. Moving a branch is
+    for administrators (permission bonuses.move_branch); the front desk may place a
+    member without followers. `by` None is the system acting on a rule (e.g. the plan's
+    option for new members' sponsor requests), which checks its own conditions."""
+    if by is None or member.numchild == 0 or by.has_perm("bonuses.move_branch"):
+        return None
+    return _(
+        "%(member)s has followers: only an administrator can move a member together with "
+        "their branch."
+    ) % {"member": member}
+
+
 @transaction.atomic
 def member_change_sponsor(*, member: Member, sponsor: Member | None, by=None) -> Member:
     """Move `member` and their whole downline under `sponsor` (None: no sponsor).
 
-    Refuses the member itself, anyone in its downline and a sponsor that no longer
-    exists. Levels of everyone below move with it. Returns the member reloaded.
+    Refuses the member itself, anyone in its downline, a sponsor that no longer exists
+    and, when `by` (the staff user) lacks bonuses.move_branch, a member with followers.
+    Levels of everyone below move with it; the history records `by`. Returns the member
+    reloaded. Raises ValidationError on the field "sponsor".
     """
     lock_tree_exclusive()
     try:
@@ -110,7 +165,7 @@ def member_change_sponsor(*, member: Member, sponsor: Member | None, by=None) ->
             sponsor = Member.objects.get(pk=sponsor.pk)
         except Member.DoesNotExist as exc:
             raise ValidationError({"sponsor": _("The chosen sponsor no longer exists.")}) from exc
-    error = sponsor_change_error(member, sponsor)
+    error = sponsor_change_error(member, sponsor) or branch_move_error(member, by)
     if error:
         raise ValidationError({"sponsor": error})
     if member.sponsor_id == (sponsor.pk if sponsor else None):
@@ -133,3 +188,50 @@ def member_change_sponsor(*, member: Member, sponsor: Member | None, by=None) ->
 
 def member_remove_sponsor(*, member: Member, by=None) -> Member:
     return member_change_sponsor(member=member, sponsor=None, by=by)
+
+
+def member_delete_error(member: Member) -> str | None:
+    """Why `member` may not be deleted, or None. Reads only.
+
+    A member leaves the club's records only when nothing hangs on them: no followers
+    (the tree would lose a branch's sponsor), no payments and no ledger entries (closed
+    months and balances are history)."""
+    from bonuses.models import LedgerEntry, Payment
+
+    if member.numchild:
+        return _("%(member)s has followers: move them to another sponsor first.") % {
+            "member": member
+        }
+    if Payment.objects.filter(member=member).exists():
+        return _("%(member)s has payments: their months are part of the club's history.") % {
+            "member": member
+        }
+    if LedgerEntry.objects.filter(member=member).exists():
+        return _("%(member)s has ledger entries: their balance is part of the history.") % {
+            "member": member
+        }
+    return None
+
+
+@transaction.atomic
+def member_delete(*, member: Member, by=None) -> None:
+    """Delete a member with no followers, payments or ledger entries (a mistaken entry).
+
+    Treebeard's own delete keeps the tree valid (the sponsor's child count); the history
+    keeps the deleted row. Raises ValidationError saying why a member is refused.
+    """
+    lock_tree_exclusive()
+    try:
+        member = Member.objects.select_for_update().get(pk=member.pk)
+    except Member.DoesNotExist as exc:
+        raise ValidationError(_("This member no longer exists.")) from exc
+    error = member_delete_error(member)
+    if error:
+        raise ValidationError(error)
+    pk = member.pk
+    member.delete()  # treebeard's: it deletes a fresh copy of the row
+    if by is not None:
+        # ...so the history's deletion row learns who did it here.
+        gone = Member.history.filter(id=pk, history_type="-").latest("history_id")
+        gone.history_user = by
+        gone.save(update_fields=["history_user"])

@@ -153,6 +153,7 @@ def plan_create_version(
     packages: list[tuple[str, object, object]],
     earner_must_be_active: bool = False,
     credit_package_bonus: bool = False,
+    sponsor_requests_at_once: bool = False,
     note: str = "",
     by=None,
 ) -> Plan:
@@ -174,6 +175,7 @@ def plan_create_version(
         referred_rate=Decimal(referred_rate),
         earner_must_be_active=earner_must_be_active,
         credit_package_bonus=credit_package_bonus,
+        sponsor_requests_at_once=sponsor_requests_at_once,
         note=note,
         created_by=by,
     )

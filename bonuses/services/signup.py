@@ -1,4 +1,4 @@
-"""Writes of the member's own side: signing up and naming a sponsor once."""
+"""Writes of the member's own side: signing up."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -7,15 +7,17 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
-from bonuses.models import Member
+from bonuses.models import Member, MemberClaim
 
-from .locks import lock_tree_exclusive
-from .members import member_change_sponsor, member_enroll, member_update, sponsor_change_error
+from .claims import claim_start, claim_use_code
+from .members import member_enroll
 
 PROFILE_FIELDS = ("first_name", "last_name", "middle_name", "birth_date", "address")
 
 
-def _as_e164(phone) -> str:
+def as_e164(phone) -> str:
+    """A phone (text or PhoneNumber) as E.164 text when it parses, else as given ('' for
+    none): the form members are matched and rate-limited by."""
     if not phone:
         return ""
     if isinstance(phone, PhoneNumber):
@@ -27,48 +29,17 @@ def _as_e164(phone) -> str:
     return parsed.as_e164 if parsed.is_valid() else str(phone)
 
 
-def self_referral_errors(*, sponsor: Member | None, email: str, phone) -> dict[str, str]:
-    """{field: message} when this email or phone is the sponsor's own (self-referral)."""
-    if sponsor is None:
-        return {}
-    message = _("This referral link is your own: you cannot invite yourself.")
-    email = (email or "").strip().lower()
-    if email and sponsor.email and email == sponsor.email.lower():
-        return {"email": message}
-    phone = _as_e164(phone)
-    if phone and sponsor.phone and phone == sponsor.phone.as_e164:
-        return {"phone": message}
-    return {}
-
-
-def _imported_member(email: str, phone: str) -> Member | None:
-    """The member imported by staff (no login yet) with this email or phone."""
+def _matching_members(email: str, phone: str) -> list[Member]:
+    """Members the club already has with this email or this phone (at most two: one
+    by each), locked so that two sign-ups cannot race past each other."""
     match = Q()
     if email:
         match |= Q(email__iexact=email)
     if phone:
         match |= Q(phone=phone)
     if not match:
-        return None
-    found = list(Member.objects.select_for_update().filter(match)[:2])
-    if len(found) > 1:
-        raise ValidationError(
-            {
-                "email": _(
-                    "This email and this phone belong to two different members of the club. "
-                    "Please ask the front desk to sort it out."
-                )
-            }
-        )
-    if found and found[0].user_id is not None:
-        field = "email" if email and found[0].email.lower() == email else "phone"
-        raise ValidationError(
-            {
-                field: _("A login already exists for this %(field)s: log in instead.")
-                % {"field": _("email") if field == "email" else _("phone")}
-            }  # fmt: skip
-        )
-    return found[0] if found else None
+        return []
+    return list(Member.objects.select_for_update().filter(match).order_by("pk")[:2])
 
 
 @transaction.atomic
@@ -79,23 +50,26 @@ def member_signup(
     email: str,
     phone="",
     sponsor: Member | None = None,
+    claim: MemberClaim | None = None,
     **profile,
-) -> Member:
-    """Create a login and its member in one transaction, under `sponsor` when given.
+):
+    """Create a login and, for a new person, its member under `sponsor`. Returns the login.
 
-    A person the club already imported (same email or phone, no login yet) gets the login
-    linked to that member instead of a duplicate; their place in the tree stays as staff
-    entered it, unless they had no sponsor and the link names a valid one.
-    Raises ValidationError naming the field; nothing is written then.
+    - With `claim` (a front-desk code checked by claims.claim_check_code): the login gets
+      that member.
+    - When the email or phone belongs to a member the club already has, the login gets
+      no member: a claim goes to the email on file (claims.claim_start); the member's
+      page, data and place in the tree stay out of reach until it is confirmed.
+    - Otherwise a new member is enrolled, under `sponsor` when given (a referral link).
+    Knowing an email or a phone proves nothing (DESIGN.md, "Who may do what"), and no
+    message here says whom they belong to. Raises ValidationError naming the field;
+    nothing is written then.
     """
     unknown = set(profile) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"member_signup() got unexpected fields: {', '.join(sorted(unknown))}")
     email = (email or "").strip().lower()
-    phone = _as_e164(phone)
-    errors = self_referral_errors(sponsor=sponsor, email=email, phone=phone)
-    if errors:
-        raise ValidationError(errors)
+    phone = as_e164(phone)
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is taken.")})
@@ -109,17 +83,20 @@ def member_signup(
     except IntegrityError as exc:  # the same username signed up a moment ago
         raise ValidationError({"username": _("This username is taken.")}) from exc
 
-    existing = _imported_member(email, phone)
-    if existing is None:
-        return member_enroll(sponsor=sponsor, user=user, email=email, phone=phone, **profile)
-    # Staff's data stays; the sign-up only fills what they left blank.
-    given = {**profile, "email": email, "phone": phone}
-    filled = {k: v for k, v in given.items() if v and not getattr(existing, k)}
-    member = member_update(member=existing, user=user, **filled)
-    if sponsor is not None and member.sponsor_id is None:
-        if sponsor_change_error(member, sponsor) is None:
-            member = member_change_sponsor(member=member, sponsor=sponsor)
-    return member
+    if claim is not None:
+        member = claim_use_code(claim=claim, user=user)
+        if sponsor is not None and member.sponsor_id is None:
+            from .sponsor_requests import sponsor_request_from_signup
+
+            sponsor_request_from_signup(member=member, sponsor=sponsor)
+        return user
+    existing = _matching_members(email, phone)
+    if not existing:
+        member_enroll(sponsor=sponsor, user=user, email=email, phone=phone, **profile)
+        return user
+    for member in existing:
+        claim_start(user=user, member=member, sponsor=sponsor)
+    return user
 
 
 def sponsor_lookup(text: str) -> Member | None:
@@ -131,36 +108,8 @@ def sponsor_lookup(text: str) -> Member | None:
     match = Q(referral_code=text)
     if "@" in text:
         match |= Q(email__iexact=text)
-    phone = _as_e164(text)
+    phone = as_e164(text)
     if phone.startswith("+"):
         match |= Q(phone=phone)
     found = list(Member.objects.filter(match)[:2])
     return found[0] if len(found) == 1 else None
-
-
-@transaction.atomic
-def member_name_sponsor(*, member: Member, text: str) -> Member:
-    """A member without a sponsor names who invited them, once.
-
-    Refuses a member who already has a sponsor (only staff change it then), an unknown
-    person, themselves and anyone in their own downline. The check is repeated under the
-    exclusive tree lock so that two requests cannot both set it.
-    """
-    lock_tree_exclusive()
-    member = Member.objects.select_for_update().get(pk=member.pk)
-    if member.sponsor_id is not None:
-        raise ValidationError(
-            {"sponsor": _("Your sponsor is already set; only the club's staff can change it.")}
-        )
-    sponsor = sponsor_lookup(text)
-    if sponsor is None:
-        raise ValidationError(
-            {"sponsor": _("No member of the club has this email, phone or referral code.")}
-        )
-    if sponsor.pk == member.pk:
-        raise ValidationError({"sponsor": _("You cannot name yourself as your sponsor.")})
-    if sponsor.path.startswith(member.path):
-        raise ValidationError(
-            {"sponsor": _("This person is in your own downline and cannot be your sponsor.")}
-        )
-    return member_change_sponsor(member=member, sponsor=sponsor)

@@ -6,14 +6,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from bonuses.forms import NameSponsorForm
-from bonuses.models import Member
+from bonuses.models import Member, SponsorRequest
 from bonuses.selectors import downline_children, member_page
-from bonuses.services import member_name_sponsor
+from bonuses.selectors.sponsor_requests import latest_sponsor_request
+from bonuses.services import sponsor_request_create
 from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.links import referral_url
 from core.periods import current_period
+
+from .claims import no_member_page
+from .limits import SPONSOR_REQUEST, limit, logged_in_user, posted
 
 
 def _own_member(request) -> Member | None:
@@ -29,11 +34,24 @@ def _with_keys(viewer: Member, nodes):
     return [(node, branch_key(viewer, node.path) if node.children else "") for node in nodes]
 
 
+def _sponsor_context(member: Member, form=None) -> dict:
+    """The sponsor card: the member's latest request and, when they may ask, the form."""
+    request = latest_sponsor_request(member) if member.sponsor_id is None else None
+    pending = request is not None and request.status == SponsorRequest.Status.PENDING
+    may_ask = member.sponsor_id is None and not pending
+    return {
+        "sponsor_request": request,
+        "sponsor_form": (form or NameSponsorForm()) if may_ask else None,
+    }
+
+
 @login_required
 def me(request):
     member = _own_member(request)
     if member is None:
-        return render(request, "bonuses/no_member.html", status=403)
+        if request.user.is_staff:
+            return redirect("admin:index")  # staff log in at /login/ too: their page is there
+        return no_member_page(request)
     page = member_page(member=member)
     link = referral_url(member.referral_code)
     context = {
@@ -44,7 +62,7 @@ def me(request):
         "link": link,
         "nodes": _with_keys(member, page.downline.nodes),
         "more": page.downline.more,
-        "sponsor_form": NameSponsorForm() if member.sponsor_id is None else None,
+        **_sponsor_context(member),
     }
     return render(request, "bonuses/me.html", context)
 
@@ -68,17 +86,21 @@ def tree(request, key: str):
 
 
 @login_required
+@limit(SPONSOR_REQUEST, logged_in_user, posted("sponsor"))
 def name_sponsor(request):
+    """ "Who invited you?": a request to the staff, answered the same way whoever it
+    names (bonuses.services.sponsor_requests)."""
     member = _own_member(request)
     if member is None:
         raise Http404
     form = NameSponsorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            member_name_sponsor(member=member, text=form.cleaned_data["sponsor"])
+            sponsor_request_create(member=member, text=form.cleaned_data["sponsor"])
         except ValidationError as error:
             for message in error.message_dict.get("sponsor", error.messages):
                 form.add_error("sponsor", message)
         else:
-            return redirect("bonuses:me")
-    return render(request, "bonuses/name_sponsor.html", {"form": form, "member": member})
+            return redirect(reverse("bonuses:me") + "#sponsor")
+    context = {"member": member, **_sponsor_context(member, form)}
+    return render(request, "bonuses/name_sponsor.html", context)

@@ -5,10 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from admin_site.roles import FRONT_DESK
 from bonuses import services
 from bonuses.models import LedgerEntry, Member, Payment
 from core.periods import add_months, current_period, format_month
@@ -41,14 +39,6 @@ def toggle(client, member, paid, period=None):
     if period:
         data["period"] = period
     return client.post(reverse("admin:bonuses_member_paid", args=[member.pk]), data)
-
-
-@pytest.fixture
-def desk_client(client, django_user_model):
-    user = django_user_model.objects.create_user("frontdesk", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=FRONT_DESK))
-    client.force_login(user)
-    return client
 
 
 # --- list ----------------------------------------------------------------------------

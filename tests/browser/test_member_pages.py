@@ -29,7 +29,7 @@ def club():
     sponsor = enroll(first_name="Aigerim", last_name="Nurova")
     member = enroll(sponsor, first_name="Dana", last_name="Seitova")
     user = get_user_model().objects.create_user("dana", "dana@example.test", PASSWORD)
-    services.member_update(member=member, user=user)
+    services.member_link_login(member=member, user=user)
     names = ["Arman Ermekov", "Olga Kim", "Timur Li", "Madina Omarova", "Ivan Petrov"]
     children = [enroll(member, first_name=n.split()[0], last_name=n.split()[1]) for n in names]
     grandchildren = [

@@ -102,10 +102,10 @@ def test_nginx_upload_limit_equals_the_import_limit():
 
 
 def test_nginx_forwards_one_trusted_hop():
-    """PROXY_COUNT=1: nginx replaces X-Forwarded-For with the address it saw, so the one
-    hop the application trusts is the client's; the scheme tells Django it was HTTPS."""
+    """PROXY_COUNT=1: nginx appends the address it saw to X-Forwarded-For, the rightmost
+    entry the application trusts (core/clientip.py); the scheme tells Django it was HTTPS."""
     site = (DEPLOY / "nginx" / "bonusdesk.conf").read_text()
-    assert "proxy_set_header X-Forwarded-For $remote_addr;" in site
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in site
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
     assert "PROXY_COUNT=1" in (DEPLOY / "env.example").read_text()
 

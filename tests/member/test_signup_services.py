@@ -1,12 +1,14 @@
-"""member_signup and member_name_sponsor: one transaction, links imported members,
-refuses self-referral and sponsors from the member's own downline."""
+"""member_signup: a new person gets a member; an email or phone the club already has gets
+a login and a claim to the email on file, never the member (DESIGN.md, "Who may do
+what")."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.exceptions import ValidationError
 
 from bonuses import services
-from bonuses.models import Member
+from bonuses.models import Member, MemberClaim, SponsorRequest
 from tests.factories import chain, enroll
 
 pytestmark = pytest.mark.django_db
@@ -27,54 +29,82 @@ def signup(sponsor=None, **fields):
 
 def test_signup_creates_login_and_member_under_the_sponsor():
     sponsor = enroll()
-    member = signup(sponsor)
+    user = signup(sponsor)
+    member = Member.objects.get(user=user)
     assert member.sponsor == sponsor
     assert Member.objects.get_parent(member) == sponsor
-    assert member.user.username == "newbie"
-    assert member.user.check_password("a-long-password-1")
+    assert user.username == "newbie"
+    assert user.check_password("a-long-password-1")
     assert str(member.phone) == "+77011234567"
 
 
-def test_signup_links_an_imported_member_with_the_same_email_instead_of_duplicating():
-    sponsor, imported = chain(2)
-    services.member_update(member=imported, email="dana@example.test")
-    member = signup(enroll(), email="DANA@example.test", phone="")
-    assert member.pk == imported.pk
-    assert member.sponsor == sponsor  # staff's tree stays as entered
-    assert Member.objects.count() == 3
-
-
-def test_signup_links_by_phone_and_places_an_imported_root_under_the_link_sponsor():
-    imported = enroll(phone="+77011234567")
-    sponsor = enroll()
-    member = signup(sponsor, email="other@example.test")
-    assert member.pk == imported.pk
-    assert member.sponsor == sponsor
-    assert member.email == "other@example.test"  # filled in, as staff left it blank
-    assert member.first_name == imported.first_name  # staff's data stays
-
-
-def test_signup_refuses_a_member_who_already_has_a_login():
-    signup()
-    with pytest.raises(ValidationError) as error:
-        signup(username="second", phone="")
-    assert "email" in error.value.message_dict
-    assert get_user_model().objects.count() == 1
-
-
 @pytest.mark.parametrize(
-    ("field", "value"), [("email", "Owner@Example.test"), ("phone", "+7 701 123 4567")]
+    ("typed", "on_file"),
+    [
+        ({"email": "DANA@example.test", "phone": ""}, {"email": "dana@example.test"}),
+        ({"email": "stranger@example.test"}, {"phone": "+77011234567", "email": "d@ex.test"}),
+    ],
 )
-def test_self_referral_is_refused_and_nothing_is_written(field, value):
-    sponsor = enroll(email="owner@example.test", phone="+77011234567")
-    fields = {"email": "x@example.test", "phone": ""}
-    fields[field] = value
-    with pytest.raises(ValidationError) as error:
-        signup(sponsor, **fields)
-    assert field in error.value.message_dict
-    assert "your own" in error.value.message_dict[field][0]
-    assert get_user_model().objects.count() == 0
-    assert Member.objects.count() == 1
+def test_a_known_email_or_phone_gets_a_login_without_the_member(typed, on_file, committed):
+    sponsor, imported = chain(2)
+    services.member_update(member=imported, **on_file)
+    stranger_sponsor = enroll()
+    user = committed(signup, stranger_sponsor, **typed)
+    imported.refresh_from_db()
+    assert imported.user is None  # not linked
+    assert not Member.objects.filter(user=user).exists()
+    assert imported.sponsor == sponsor  # the link's sponsor moved nothing
+    assert not SponsorRequest.objects.exists()  # nor asked anything for the member
+    assert Member.objects.count() == 3  # no duplicate either
+    claim = MemberClaim.objects.get(user=user)
+    assert claim.member == imported and claim.sent
+    # The link goes to the email ON FILE, not the one typed.
+    assert [m.to for m in mail.outbox] == [[on_file["email"]]]
+    assert typed["email"].lower() not in mail.outbox[0].body
+
+
+def test_a_member_without_email_on_file_gets_no_mail_and_waits_for_a_desk_code(committed):
+    imported = enroll(phone="+77011234567")
+    user = committed(signup, email="someone@example.test")
+    claim = MemberClaim.objects.get(user=user)
+    assert claim.member == imported and not claim.sent
+    assert mail.outbox == []
+
+
+def test_a_member_with_a_login_gets_a_notice_not_a_link(committed):
+    owner = get_user_model().objects.create_user("owner", "owner@example.test", "pw")
+    enroll(email="owner@example.test", user=owner)
+    user = committed(signup, email="owner@example.test", phone="")
+    assert not Member.objects.filter(user=user).exists()
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    assert "already has a login" in body and "/claim/" not in body
+    assert mail.outbox[0].to == ["owner@example.test"]
+
+
+def test_email_and_phone_of_two_members_claim_both_and_say_nothing(committed):
+    by_email = enroll(email="dana@example.test")
+    by_phone = enroll(phone="+77011234567", email="other@example.test")
+    user = committed(signup, email="dana@example.test")  # no "two different members" error
+    assert set(MemberClaim.objects.filter(user=user).values_list("member", flat=True)) == {
+        by_email.pk,
+        by_phone.pk,
+    }
+    assert sorted(m.to[0] for m in mail.outbox) == ["dana@example.test", "other@example.test"]
+
+
+def test_a_desk_code_links_the_new_login_and_asks_for_the_link_sponsor():
+    imported = enroll(first_name="Dana")
+    sponsor = enroll()
+    issued = services.claim_issue_code(member=imported, by=None)
+    claim = services.claim_check_code(code=issued.printable)
+    user = signup(sponsor, claim=claim, email="dana@example.test")
+    imported.refresh_from_db()
+    assert imported.user == user
+    assert imported.email == "dana@example.test"  # none was on file
+    assert imported.sponsor is None  # the link's sponsor is a request for staff
+    request = SponsorRequest.objects.get(member=imported)
+    assert request.sponsor == sponsor and request.status == "pending"
 
 
 def test_a_bad_member_field_rolls_the_login_back():
@@ -84,43 +114,9 @@ def test_a_bad_member_field_rolls_the_login_back():
     assert get_user_model().objects.count() == 0
 
 
-def test_name_sponsor_by_email_phone_or_code():
-    a = enroll(email="a@example.test")
-    b = enroll(phone="+77017654321")
-    c = enroll()
-    m1, m2, m3 = enroll(), enroll(), enroll()
-    assert services.member_name_sponsor(member=m1, text=" A@example.test ").sponsor == a
-    assert services.member_name_sponsor(member=m2, text="8 701 765 43 21").sponsor == b
-    assert services.member_name_sponsor(member=m3, text=c.referral_code).sponsor == c
-
-
-def test_name_sponsor_is_once_only():
-    a, b, member = enroll(), enroll(), enroll()
-    services.member_name_sponsor(member=member, text=a.referral_code)
-    with pytest.raises(ValidationError, match="only the club's staff"):
-        services.member_name_sponsor(member=member, text=b.referral_code)
-    member.refresh_from_db()
-    assert member.sponsor == a
-
-
-@pytest.mark.parametrize(
-    ("who", "message"),
-    [
-        ("self", "yourself"),
-        ("downline", "own downline"),
-        ("unknown", "No member"),
-        ("name", "No member"),  # no searching by name
-    ],
-)
-def test_name_sponsor_refusals(who, message):
-    member, follower, grandchild = chain(3)
-    text = {
-        "self": member.referral_code,
-        "downline": grandchild.referral_code,
-        "unknown": "nobody@example.test",
-        "name": follower.first_name,
-    }[who]
-    with pytest.raises(ValidationError, match=message):
-        services.member_name_sponsor(member=member, text=text)
-    member.refresh_from_db()
-    assert member.sponsor is None
+def test_taken_username_is_refused_and_nothing_is_written():
+    signup()
+    with pytest.raises(ValidationError) as error:
+        signup(email="second@example.test", phone="", username="NEWBIE")
+    assert error.value.message_dict == {"username": ["This username is taken."]}
+    assert get_user_model().objects.count() == 1

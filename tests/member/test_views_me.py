@@ -32,11 +32,19 @@ def test_page_needs_a_login(client):
     assert response.status_code == 302 and response.url == "/login/?next=/me/"
 
 
-def test_a_login_without_a_member_gets_a_plain_page(client, admin_user):
-    client.force_login(admin_user)
+def test_a_login_without_a_member_gets_a_page_that_offers_a_desk_code(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("nobody", password="pw"))
     response = client.get("/me/")
-    assert response.status_code == 403
+    assert response.status_code == 200
     assert "has no member page" in html(response)
+    assert 'action="/claim/code/"' in html(response)
+
+
+@pytest.mark.parametrize("login_url", ["/login/", "/admin/login/?next=/admin/"])
+def test_staff_logging_in_land_in_the_admin(client, admin_user, login_url):
+    response = client.post(login_url, {"username": "boss", "password": "pw"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/admin/"
+    assert response.status_code == 200 and "has no member page" not in html(response)
 
 
 def test_paid_member_with_sponsor_and_downline(member_client):
@@ -210,27 +218,37 @@ def test_member_names_only_first_name_and_initial(member_client):
     assert "Surname" not in page and "s@example.test" not in page
 
 
-def test_naming_a_sponsor_from_the_page(member_client):
-    sponsor = enroll(email="friend@example.test", first_name="Friend", last_name="Zed")
+def test_naming_a_sponsor_from_the_page_is_a_request_for_staff(member_client, admin_user):
+    enroll(email="friend@example.test", first_name="Friend", last_name="Zed")
     member = enroll()
     client = member_client(member)
     response = client.post(reverse("bonuses:name_sponsor"), {"sponsor": "friend@example.test"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == "/me/#sponsor"
     member.refresh_from_db()
-    assert member.sponsor == sponsor
+    assert member.sponsor is None  # nothing moves until staff approve
+    page = html(client.get("/me/"))
+    assert "You named “friend@example.test”" in page and "Friend Z." not in page
+    assert 'action="/me/sponsor/"' not in page  # one request at a time
+    services.sponsor_request_approve(sponsor_request=member.sponsor_requests.get(), by=admin_user)
     assert text_of(client.get("/me/"), "sponsor-name") == "Friend Z."
-    response = client.post(reverse("bonuses:name_sponsor"), {"sponsor": "friend@example.test"})
-    assert "only the club's staff can change it" in html(response)
-    member.refresh_from_db()
-    assert member.sponsor == sponsor
+
+
+def test_a_rejection_shows_its_reason_and_the_form_again(member_client, admin_user):
+    member = enroll()
+    client = member_client(member)
+    client.post(reverse("bonuses:name_sponsor"), {"sponsor": "nobody@example.test"})
+    services.sponsor_request_reject(
+        sponsor_request=member.sponsor_requests.get(), by=admin_user, reason="Nobody by that."
+    )
+    page = html(client.get("/me/"))
+    assert "did not confirm “nobody@example.test”: Nobody by that." in page
+    assert 'action="/me/sponsor/"' in page
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("self", "You cannot name yourself as your sponsor."),
-        ("downline", "This person is in your own downline and cannot be your sponsor."),
-        ("nobody@example.test", "No member of the club has this email, phone or referral code."),
         ("", "This field is required."),
     ],
 )

@@ -61,14 +61,14 @@ def test_unknown_code_forgets_an_earlier_referral(client):
     assert "Invited by" not in client.get("/signup/").content.decode()
 
 
-def test_self_referral_is_refused_on_the_form(client):
-    sponsor = enroll(email="dana@example.test")
+def test_the_sponsor_own_email_on_a_referral_link_says_nothing_about_the_sponsor(client):
+    sponsor = enroll(email="dana@example.test", first_name="Aigerim")
     client.get(f"/r/{sponsor.referral_code}/")
     response = client.post("/signup/", FORM)
-    assert response.status_code == 200
-    assert response.context["form"].errors["email"] == [
-        "This referral link is your own: you cannot invite yourself."
-    ]
+    # Not "this referral link is your own": that would confirm whose email it is.
+    assert response.status_code == 302 and response.url == reverse("bonuses:me")
+    page = client.get("/me/").content.decode()
+    assert "Aigerim" not in page and "Confirm it is you" in page
     assert Member.objects.count() == 1
 
 
@@ -96,11 +96,11 @@ def test_taken_username_is_refused(client, django_user_model):
     assert response.context["form"].errors["username"] == ["This username is taken."]
 
 
-def test_imported_member_is_linked_not_duplicated(client):
+def test_imported_member_is_neither_linked_nor_duplicated(client):
     imported = enroll(phone="+77011234567", first_name="Dana")
     client.post("/signup/", FORM)
     imported.refresh_from_db()
-    assert imported.user.username == "dana"
+    assert imported.user is None
     assert Member.objects.count() == 1
 
 
@@ -141,3 +141,24 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, django_use
     )
     assert response.status_code == 302
     assert django_user_model.objects.get(username="anna").check_password("brand-new-pass-7")
+
+
+def test_a_login_created_by_the_members_import_sets_its_first_password_by_reset(client, tmp_path):
+    from django.core.management import call_command
+
+    from tests.imports.helpers import csv_bytes, member_row, write
+
+    row = member_row("M-7", "Dana", username="dana", email="dana@example.test")
+    call_command("import_members", write(tmp_path, "m.csv", csv_bytes([row])))
+    user = Member.objects.get(external_id="M-7").user
+    assert user.username == "dana" and not user.has_usable_password()
+
+    client.post("/password-reset/", {"email": "DANA@example.test"})
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["dana@example.test"]
+    link = re.search(r"https?://[^/]+(/password-reset/\S+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link).url
+    client.post(form_url, {"new_password1": "first-pass-77", "new_password2": "first-pass-77"})
+    client.logout()
+    response = client.post("/login/", {"username": "dana", "password": "first-pass-77"})
+    assert response.status_code == 302
+    assert client.get("/me/").status_code == 200
