@@ -38,10 +38,20 @@ class ExportForm(forms.Form):
     format = forms.ChoiceField(
         label=gettext_lazy("Format"), choices=[("xlsx", "XLSX"), ("csv", "CSV")]
     )
+    delimiter = forms.ChoiceField(
+        label=gettext_lazy("CSV for"),
+        choices=[
+            (";", gettext_lazy("Excel in Russian (separator ; and decimal comma)")),
+            (",", gettext_lazy("Excel in English (separator , and decimal point)")),
+        ],
+        required=False,
+        help_text=gettext_lazy("Only for CSV: the separator your Excel expects."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["what"].choices = allowed_exports(user)
+        self.fields["delimiter"].initial = resources.default_delimiter()
 
     def clean_month(self):
         text = self.cleaned_data["month"].strip()
@@ -53,11 +63,11 @@ class ExportForm(forms.Form):
             ) from None
 
 
-def _write(what: str, period, path: str) -> None:
+def _write(what: str, period, path: str, delimiter: str | None) -> None:
     if what == "statements":
-        resources.export_statements(period, path)
+        resources.export_statements(period, path, delimiter=delimiter)
     else:
-        getattr(resources, f"export_{what}")(path)
+        getattr(resources, f"export_{what}")(path, delimiter=delimiter)
 
 
 def export_view(request):
@@ -70,7 +80,7 @@ def export_view(request):
         filename = f"bonusdesk-{what}{suffix}.{fmt}"
         folder = Path(tempfile.mkdtemp(prefix="bonusdesk-export-"))
         path = folder / filename
-        _write(what, period, str(path))
+        _write(what, period, str(path), form.cleaned_data["delimiter"] or None)
         # Unlinked at once: the open handle keeps the data until the response is sent.
         handle = path.open("rb")
         path.unlink()

@@ -1,7 +1,9 @@
-"""Import pages: upload a spreadsheet, see the preview (new / updated / unchanged / error
-rows, each error by row and column), confirm, and follow a large file's progress."""
+"""Import pages: upload a spreadsheet, see the preview (what was read, new / updated /
+unchanged / error rows, each change as old → new, every error and warning by row and
+column), confirm, and follow a large file's progress."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -10,9 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from bonuses.imports.limits import size_text
+from bonuses.imports.reading import COLUMN_LABELS
 from bonuses.models import ImportJob
 from bonuses.services import import_jobs
-from core import worker
+from core.uploads import dropped_upload_size
 
 PERMISSIONS = {
     ImportJob.Kind.MEMBERS: ("bonuses.add_member", "bonuses.change_member"),
@@ -32,7 +36,8 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
         help_text=gettext_lazy(
-            "CSV (UTF-8 or Windows-1251, comma or semicolon) or XLSX; the first row names "
+            "XLSX (the sheet Excel opens on is read), or CSV / Unicode text saved from Excel "
+            "(UTF-8, UTF-16 or Windows-1251; comma, semicolon or tab). The first row names "
             "the columns, in Russian or English."
         ),
     )
@@ -49,6 +54,14 @@ def import_start(request):
     if not may_import(request.user):
         raise PermissionDenied
     form = UploadForm(request.POST or None, request.FILES or None)
+    if too_large := dropped_upload_size(request):
+        form.is_valid()
+        form.errors["file"] = form.error_class(
+            [
+                _("The file is %(size)s; at most %(limit)s can be imported at once. Split it.")
+                % {"size": size_text(too_large), "limit": size_text(settings.IMPORT_MAX_BYTES)}
+            ]
+        )
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
         if not may_import(request.user, kind):
@@ -62,6 +75,7 @@ def import_start(request):
                 form.add_error(field if field in form.fields else None, messages)
         else:
             return redirect("admin:import_job", job.pk)
+    import_jobs.import_jobs_fail_stale()
     jobs = ImportJob.objects.select_related("created_by")[:20]
     return TemplateResponse(
         request, "admin_site/import_start.html", _context(request, form=form, jobs=jobs)
@@ -72,11 +86,24 @@ def _job_for(request, job_id: int) -> ImportJob:
     job = get_object_or_404(ImportJob, pk=job_id)
     if not may_import(request.user, job.kind):
         raise PermissionDenied
-    return import_jobs.import_job_find_lost(job=job)
+    if not job.finished and import_jobs.import_jobs_fail_stale(ImportJob.objects.filter(pk=job.pk)):
+        job.refresh_from_db()
+    return job
 
 
-def _waits_for_worker(job: ImportJob) -> bool:
-    return not job.finished and import_jobs.in_background(job) and not worker.worker_running()
+STATUS_LABELS = {
+    "new": gettext_lazy("new"),
+    "updated": gettext_lazy("updated"),
+    "unchanged": gettext_lazy("unchanged"),
+    "error": gettext_lazy("error"),
+}
+
+
+def _labelled(items: list[dict]) -> list[dict]:
+    return [
+        {**item, "column_label": COLUMN_LABELS.get(item["column"], item["column"])}
+        for item in items
+    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -85,24 +112,31 @@ def import_job(request, job_id: int):
     error = ""
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "retry":
-                job = import_jobs.import_job_retry(job=job, by=request.user)
+            if request.POST.get("action") == "recheck":
+                job = import_jobs.import_job_recheck(job=job)
             else:
-                job = import_jobs.import_job_confirm(job=job, by=request.user)
+                job = import_jobs.import_job_confirm(
+                    job=job,
+                    by=request.user,
+                    warnings_confirmed=request.POST.get("confirm_warnings") == "on",
+                )
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
             return redirect("admin:import_job", job.pk)
     result = job.result or {}
-    labels = {
-        "new": _("new"),
-        "updated": _("updated"),
-        "unchanged": _("unchanged"),
-        "error": _("error"),
-    }
     rows = [
-        {**r, "status_label": labels.get(r["status"], r["status"])} for r in result.get("rows", [])
+        {
+            **r,
+            "status_label": STATUS_LABELS.get(r["status"], r["status"]),
+            "changes": [
+                {**c, "label": COLUMN_LABELS.get(c["field"], c["field"])}
+                for c in r.get("changes", [])
+            ],
+        }
+        for r in result.get("rows", [])
     ]
+    source = result.get("source", {})
     return TemplateResponse(
         request,
         "admin_site/import_job.html",
@@ -111,13 +145,16 @@ def import_job(request, job_id: int):
             title=_("Import of %(name)s") % {"name": job.name},
             job=job,
             counts=result.get("counts", {}),
-            errors=result.get("errors", []),
+            errors=_labelled(result.get("errors", [])),
+            warnings=_labelled(result.get("warnings", [])),
             file_error=result.get("file_error", ""),
+            source=source,
+            separator_label={"\t": _("tab"), ";": ";", ",": ","}.get(source.get("separator"), ""),
             rows=rows,
             more_rows=max(0, sum(result.get("counts", {}).values()) - len(rows)),
+            may_recheck=import_jobs.may_recheck(job),
+            waits_for_worker=import_jobs.waits_for_worker(job),
             error=error,
-            waits_for_worker=_waits_for_worker(job),
-            retryable=job.status == ImportJob.Status.FAILED and bool(result.get("retry")),
         ),
     )
 
@@ -130,6 +167,6 @@ def import_job_status(request, job_id: int):
             "label": job.get_status_display(),
             "rows_done": job.rows_done,
             "finished": job.finished,
-            "waits_for_worker": _waits_for_worker(job),
+            "waits_for_worker": import_jobs.waits_for_worker(job),
         }
     )

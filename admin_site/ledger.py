@@ -24,6 +24,7 @@ from unfold.widgets import (
 
 from bonuses import services
 from bonuses.models import LedgerEntry, Member, Package
+from bonuses.resources import SafeCSV, SafeXLSX
 from bonuses.selectors import member_balance
 from core.money import format_money
 from core.periods import current_period
@@ -49,6 +50,10 @@ class LedgerEntryResource(resources.ModelResource):
             "created_by",
         ]
         export_order = fields
+        # Typed values, so the XLSX gets numbers and dates (bonuses.resources.SafeXLSX).
+        widgets = {
+            name: {"coerce_to_string": False} for name in ("id", "created_at", "period", "amount")
+        }
 
     def dehydrate_member_name(self, entry):
         return str(entry.member)
@@ -94,6 +99,8 @@ class PeriodFilter(admin.SimpleListFilter):
 class LedgerEntryAdmin(ExportMixin, ModelAdmin):
     resource_classes = [LedgerEntryResource]
     export_form_class = ExportForm
+    # Never a live formula (member names come from the public sign-up form).
+    export_formats = [SafeCSV, SafeXLSX]
     list_display = ["created_at", "member", "kind", "period", "amount", "reason", "created_by"]
     list_filter = [
         ("member", AutocompleteSelectFilter),

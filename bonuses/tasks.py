@@ -36,12 +36,25 @@ def refresh_dashboard() -> str:
     return refresh_dashboard_figures()
 
 
+IMPORTS_TIDY_SCHEDULE = "Tidy imports"
+IMPORTS_TIDY_CRON = "17 * * * *"  # hourly
+
+
 def ensure_schedules(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     """post_migrate handler: create or update the schedules by name."""
     from django_q.models import Schedule
 
     if Schedule._meta.db_table not in connections[using].introspection.table_names():
         return
+    Schedule.objects.using(using).update_or_create(
+        name=IMPORTS_TIDY_SCHEDULE,
+        defaults={
+            "func": "bonuses.tasks.import_jobs_tidy",
+            "schedule_type": Schedule.CRON,
+            "cron": IMPORTS_TIDY_CRON,
+            "repeats": -1,
+        },
+    )
     schedule = Schedule.objects.using(using).filter(name=MONTH_CLOSE_SCHEDULE).first()
     if schedule is None:
         schedule = Schedule(name=MONTH_CLOSE_SCHEDULE, next_run=None)
@@ -62,3 +75,7 @@ def import_job_check(job_id: int) -> str:
 
 def import_job_write(job_id: int) -> str:
     return import_jobs.import_job_write(job_id)
+
+
+def import_jobs_tidy() -> dict:
+    return import_jobs.import_jobs_tidy()

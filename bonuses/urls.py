@@ -8,6 +8,12 @@ app_name = "bonuses"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="bonuses:me"), name="home"),
     path("r/<str:code>/", referral.referral, name="referral"),
+    # The 2018 programme's links (pinax-referrals) that members already shared.
+    path(
+        "referrals/<str:code>/",
+        RedirectView.as_view(pattern_name="bonuses:referral", permanent=True, query_string=True),
+        name="legacy_referral",
+    ),
     path("signup/", signup.signup, name="signup"),
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a request's body: uploads are bounded (IMPORT_MAX_BYTES).
+    "core.uploads.UploadLimitMiddleware",
     "core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -257,18 +259,43 @@ YANDEX_METRIKA_ID = "" if TESTING else env.str("YANDEX_METRIKA_ID", default="")
 # --- Static and media -----------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded spreadsheets hold members' personal data: they live outside MEDIA_ROOT, where
+# no URL serves them, and every web process and worker must see the same folder.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "imports": {
+        "BACKEND": "core.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT / "imports"},
+    },
 }
 if not DEBUG:
     # collectstatic writes gzip and Brotli copies and names every file by its content's
     # hash; whitenoise then serves the hashed names with a ten-year immutable max-age.
     STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
-MEDIA_URL = "media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
-# Uploads larger than this (about 2 000 rows) are checked and imported by the worker.
+
+# --- Imports --------------------------------------------------------------------------
+# The largest upload accepted, refused before it is stored. A members file of a
+# 1 000 000-member club is about 200 MB as CSV (docs/benchmarks.md); web servers in front
+# must allow the same size (nginx's client_max_body_size).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=300 * 1024 * 1024)
+# Rows with data, and what an XLSX may expand to once unzipped (a zip bomb is refused
+# before a single cell is parsed).
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=2_000_000)
+IMPORT_MAX_UNZIPPED_BYTES = env.int("IMPORT_MAX_UNZIPPED_BYTES", default=2 * 1024 * 1024 * 1024)
+# Uploads larger than this (about 2 000 rows) are checked and imported by the worker;
+# smaller ones are checked in the request unless the check overruns IMPORT_REQUEST_SECONDS.
 IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=200_000)
+IMPORT_REQUEST_SECONDS = env.float("IMPORT_REQUEST_SECONDS", default=3.0)
+# The worker's limit for one check; it stays below the task timeout (Q_CLUSTER below) so
+# the job fails with a reason instead of being killed.
+IMPORT_CHECK_SECONDS = env.int("IMPORT_CHECK_SECONDS", default=20 * 60)
+# Days a failed or refused job keeps its file (to check it again); an imported file is
+# deleted at once.
+IMPORT_KEEP_FAILED_DAYS = env.int("IMPORT_KEEP_FAILED_DAYS", default=7)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")

@@ -17,8 +17,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 
 # The longest synchronous page is an export: the statements of every member as XLSX take
-# about 40 s for 100 000 members (docs/benchmarks.md). Larger clubs use the
-# `export_statements` command. nginx's proxy_read_timeout matches this.
+# 40–90 s for 100 000 members (docs/benchmarks.md, the latter on a loaded machine).
+# Larger clubs use the `export_statements` command. nginx's proxy_read_timeout matches.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "180"))
 # On restart (systemctl reload / restart) requests in flight get this long to finish.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))

@@ -48,6 +48,21 @@ def live_cluster(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def private_uploads(settings, tmp_path):
+    """Uploaded import files go to a folder of the test's own (the `imports` storage)."""
+    folder = tmp_path / "private"
+    settings.PRIVATE_MEDIA_ROOT = folder
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "imports": {
+            "BACKEND": "core.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": folder / "imports"},
+        },
+    }
+    return folder / "imports"
+
+
+@pytest.fixture(autouse=True)
 def fresh_rate_limits():
     """Rate limits count in a per-process memory cache in tests (settings): each test
     starts with none spent."""

@@ -24,8 +24,29 @@ YES = {"yes", "y", "true", "1", "да", "д", "+", "оплачено", "paid"}
 NO = {"no", "n", "false", "0", "нет", "н", "-", "не оплачено", "unpaid"}
 
 
+# How Excel shows a long number in a General cell (and writes it to CSV): 8,70111E+10.
+_SCIENTIFIC = re.compile(r"^-?\d+(?:[.,]\d+)?E[+-]\d+$", re.IGNORECASE)
+
+
+def check_key_digits(value) -> None:
+    """Refuse a key (club number, phone, login) Excel has already cut short: shown in
+    scientific notation (8,70111E+10) or stored as a number longer than the 15 digits
+    Excel keeps. Raises ValueError saying how to fix the file."""
+    text = str(value)
+    if getattr(value, "lossy", False) or _SCIENTIFIC.match(text.replace(" ", "")):
+        raise ValueError(
+            _(
+                "“%(value)s” is a number Excel has cut short (it keeps 15 digits and shows "
+                "long numbers as 8,70111E+10): the real digits are lost. Format the column "
+                "as Text in Excel and type the values again."
+            )
+            % {"value": text}
+        )
+
+
 def parse_phone(text: str) -> str:
     """A phone in a local or international form, as E.164 (+77057419636)."""
+    check_key_digits(text)
     try:
         number = phonenumbers.parse(text, settings.PHONENUMBER_DEFAULT_REGION)
     except phonenumbers.NumberParseException:

@@ -1,7 +1,8 @@
 """The exports staff take back to their spreadsheets, computed set-based: a few queries
 and one pass in Python whatever the size of the club (never a selector call per member).
 
-Each function yields plain dicts; bonuses.resources turns them into CSV or XLSX.
+Each function yields plain dicts of Python values (dates, Decimals, aware datetimes);
+bonuses.resources turns them into CSV or XLSX.
 """
 
 from collections import Counter
@@ -13,7 +14,6 @@ from bonuses.models import LedgerEntry, Member, Payment
 from bonuses.selectors.statements import cents_to_money
 from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.links import referral_url
-from core.periods import format_month
 
 from .keys import phone_text
 
@@ -86,7 +86,7 @@ def payments_rows():
     ):
         yield {
             "member": keys[p["member_id"]],
-            "month": format_month(p["period"]),
+            "month": p["period"],
             "amount": p["amount"],
             "paid": "yes" if p["paid"] else "no",
         }
@@ -134,7 +134,7 @@ def statements_rows(period: date):
         row = {
             "member": keys[pk],
             "name": " ".join(p for p in (last_name, first_name) if p),
-            "month": format_month(period),
+            "month": period,
             "active": "yes" if own is not None else "no",
             "followers": sum(followers[i]),
             "active_followers": sum(active[i]),
@@ -155,8 +155,4 @@ def ledger_rows():
         .values("id", "member_id", "kind", "period", "amount", "reason", "created_at")
         .iterator(chunk_size=10_000)
     ):
-        yield {
-            **e,
-            "member": keys[e["member_id"]],
-            "period": format_month(e["period"]) if e["period"] else "",
-        }
+        yield {**e, "member": keys[e["member_id"]]}

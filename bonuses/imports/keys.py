@@ -7,13 +7,15 @@ import phonenumbers
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from bonuses.models import Member
 
 CHUNK = 5_000
 MEMBER_VALUES = (
-    "id", "path", "depth", "sponsor_id", "user_id", "external_id", "first_name", "last_name",
-    "middle_name", "email", "phone", "birth_date", "address", "joined_on",
+    "id", "path", "depth", "numchild", "sponsor_id", "user_id", "external_id", "first_name",
+    "last_name", "middle_name", "email", "phone", "birth_date", "address", "joined_on",
+    "referral_code",
 )  # fmt: skip
 
 
@@ -125,3 +127,49 @@ def existing_usernames(names: Iterable[str]) -> dict[str, int]:
     for chunk in _chunks(names):
         found.update(User.objects.filter(username__in=chunk).values_list("username", "id"))
     return found
+
+
+def is_plain_number(text: str) -> bool:
+    """Digits only, without leading zeros: what Excel leaves of a key it read as a number."""
+    return bool(text) and text.isascii() and text.isdigit() and not text.startswith("0")
+
+
+def zero_led_club_numbers(keys: Iterable[str]) -> dict[str, list[str]]:
+    """For each of `keys` that is a plain number, the club numbers in the database made of
+    the same digits after leading zeros ("123" -> ["00123"]): Excel turns 00123 into 123.
+
+    One streamed query over the club numbers that start with a zero."""
+    wanted = {k for k in keys if is_plain_number(k)}
+    found: dict[str, list[str]] = {}
+    if not wanted:
+        return found
+    numbers = Member.objects.filter(external_id__startswith="0").values_list(
+        "external_id", flat=True
+    )
+    for number in numbers.iterator(chunk_size=10_000):
+        stripped = number.lstrip("0")
+        if stripped in wanted:
+            found.setdefault(stripped, []).append(number)
+    return found
+
+
+def lost_zeros_message(ref: str, variants: list[str], *, matched: bool) -> str:
+    """What to tell staff about a key `ref` that may be a club number of `variants`
+    without its leading zeros: a warning when `ref` also matches, else an error."""
+    values = {"value": ref, "other": ", ".join(sorted(variants))}
+    if matched:
+        return (
+            _(
+                "“%(value)s” also reads as club number “%(other)s” without its leading zeros "
+                "(Excel drops them from numbers): make sure the file means “%(value)s”."
+            )
+            % values
+        )
+    return (
+        _(
+            "There is no club number “%(value)s”, but there is “%(other)s”: Excel drops the "
+            "leading zeros of numbers. Format the column as Text in Excel and type the numbers "
+            "again with their zeros."
+        )
+        % values
+    )

@@ -2,13 +2,18 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.storage import private_imports
+
 
 class ImportJob(models.Model):
     """One uploaded spreadsheet on its way in: checked first, written only once a staff
     member has seen the preview and confirmed it.
 
-    The file stays in the default storage (MEDIA_ROOT, or whatever storage production
-    configures) so that whichever web process or worker picks the job up can read it.
+    The file lives in the private `imports` storage (settings.STORAGES), which no URL
+    serves and which every web process and worker shares; it is deleted once the job is
+    imported, and kept IMPORT_KEEP_FAILED_DAYS for a failed or refused one.
+    `heartbeat_at` is the last sign of life of whoever runs the job: a job that shows
+    none for longer than a task may run is failed with a reason (services.import_jobs).
     """
 
     class Kind(models.TextChoices):
@@ -18,12 +23,13 @@ class ImportJob(models.Model):
     class Status(models.TextChoices):
         CHECKING = "checking", _("checking")
         CHECKED = "checked", _("checked, waiting for confirmation")
+        REFUSED = "refused", _("refused: the file has errors")
         IMPORTING = "importing", _("importing")
         DONE = "done", _("imported")
-        FAILED = "failed", _("not imported")
+        FAILED = "failed", _("failed, nothing imported")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file = models.FileField(_("file"), upload_to="%Y/%m/", storage=private_imports, blank=True)
     name = models.CharField(_("file name"), max_length=255)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.CHECKING
@@ -38,6 +44,7 @@ class ImportJob(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -50,4 +57,6 @@ class ImportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (self.Status.CHECKED, self.Status.DONE, self.Status.FAILED)
+        return self.status in self.FINISHED
+
+    FINISHED = (Status.CHECKED, Status.REFUSED, Status.DONE, Status.FAILED)

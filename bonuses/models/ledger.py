@@ -20,6 +20,9 @@ class LedgerEntry(models.Model):
         PACKAGE_BONUS = "package_bonus", _("package bonus")
         PAYOUT = "payout", _("payout")
         ADJUSTMENT = "adjustment", _("manual adjustment")
+        # What a member had earned in the programme the club used before BonusDesk,
+        # carried over once by the members import (services.ledger.ledger_open_balances).
+        OPENING = "opening", _("opening balance")
 
     member = models.ForeignKey(
         "bonuses.Member",
@@ -65,6 +68,10 @@ class LedgerEntry(models.Model):
                 condition=~Q(kind__in=["accrual", "referred", "correction"])
                 | Q(period__isnull=False),
                 name="ledger_earnings_have_period",
+            ),
+            # Once per member: re-importing the switch-over file never credits it twice.
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(kind="opening"), name="ledger_one_opening_balance"
             ),
         ]
         indexes = [

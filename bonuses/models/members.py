@@ -66,8 +66,10 @@ class Member(MP_Node):
         help_text=_("The club's own member number, from its spreadsheets."),
     )
     joined_on = models.DateField(_("joined on"), default=timezone.localdate)
+    # 40: the codes of pinax-referrals (the 2018 programme) are 40 characters, and a club
+    # switching over keeps them (DESIGN.md) so that links already shared still work.
     referral_code = models.CharField(
-        _("referral code"), max_length=32, unique=True, default=new_referral_code, editable=False
+        _("referral code"), max_length=40, unique=True, default=new_referral_code, editable=False
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -12,7 +12,7 @@ from .claims import (
     claim_start,
 )
 from .close import CloseResult, LevelTotal, TopEarner, month_close, unclosed_periods
-from .ledger import ledger_adjust, ledger_payout, package_claim
+from .ledger import ledger_adjust, ledger_open_balances, ledger_payout, package_claim
 from .members import (
     member_change_sponsor,
     member_delete,
@@ -43,6 +43,7 @@ __all__ = [
     "claim_resend",
     "claim_start",
     "ledger_adjust",
+    "ledger_open_balances",
     "ledger_payout",
     "member_change_sponsor",
     "member_delete",

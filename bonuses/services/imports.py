@@ -7,7 +7,6 @@ Payments of open months are written in bulk; those of closed months go through
 payment_set so the engine posts corrections.
 """
 
-import secrets
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
@@ -17,8 +16,10 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from bonuses.models import Member, MonthClose, Payment
+from bonuses.models.members import new_referral_code as new_code
 from core.bulk import insert_rows, reset_sequences
 
+from .ledger import ledger_open_balances
 from .locks import lock_tree_exclusive
 from .members import member_change_sponsor
 from .payments import payment_set
@@ -63,8 +64,10 @@ def _create_logins(plan) -> dict[str, int]:
 
 
 @transaction.atomic
-def members_import(*, plan, by=None, progress=None) -> dict[str, int]:
-    """Write a MembersPlan without errors. All or nothing; returns the counts."""
+def members_import(*, plan, by=None, progress=None, source: str = "") -> dict[str, int]:
+    """Write a MembersPlan without errors (its warnings confirmed by the caller): new
+    members, updates, sponsor moves and opening balances (`source`, the file's name, goes
+    into their reason). All or nothing; returns the counts."""
     if plan.errors:
         raise ValueError("a plan with errors cannot be written")
     lock_tree_exclusive()
@@ -102,7 +105,7 @@ def members_import(*, plan, by=None, progress=None) -> dict[str, int]:
     now = timezone.now()
     now_db = ops.adapt_datetimefield_value(now)
     today = timezone.localdate()
-    codes = {i: secrets.token_urlsafe(8) for i in new_rows}
+    codes = {i: plan.rows[i].values.get("referral_code") or new_code() for i in new_rows}
 
     def member_tuple(i):
         row, v = plan.rows[i], plan.rows[i].values
@@ -149,6 +152,13 @@ def members_import(*, plan, by=None, progress=None) -> dict[str, int]:
         member_change_sponsor(
             member=Member(pk=row.existing_id), sponsor=sponsors[targets[row.line]], by=by
         )
+    openings = {
+        ids[i] if row.existing_id is None else row.existing_id: row.opening_balance
+        for i, row in enumerate(plan.rows)
+        if row.opening_balance
+    }
+    if openings:
+        ledger_open_balances(amounts=openings, by=by, source=source)
     if connection.vendor == "postgresql" and len(new_rows) > 10_000:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Member._meta.db_table}")

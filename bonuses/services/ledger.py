@@ -5,10 +5,12 @@ correction refuses debits until it is positive again."""
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bonuses.models import LedgerEntry, Member, Package
+from core.bulk import insert_rows
 from core.money import format_money, money
 
 from .plans import plan_for
@@ -144,3 +146,32 @@ def package_claim(*, member: Member, package: Package | str, by, reason: str = "
             created_by=by,
         )
     return claim
+
+
+OPENING_COLUMNS = [
+    "member_id", "kind", "amount", "breakdown", "reason", "created_at", "created_by_id",
+]  # fmt: skip
+
+
+@transaction.atomic
+def ledger_open_balances(*, amounts: dict[int, Decimal], by, source: str = "") -> int:
+    """Carry over what members earned in the programme the club used before BonusDesk:
+    one "opening balance" credit per member (member id -> amount in tenge, more than
+    zero), dated now, with `source` (the import's file name) in the reason. DESIGN.md,
+    "switch-over".
+
+    Once per member: the database refuses a second opening entry
+    (ledger_one_opening_balance), so a re-import can never credit twice; the members
+    import checks first and reports it by row. Written in bulk (COPY on PostgreSQL): a
+    switch-over credits a whole club at once. Returns how many entries were written;
+    raises ValidationError for an amount that is not positive."""
+    rows = []
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    reason = _("Opening balance carried over from %(source)s") % {
+        "source": source or _("the previous programme")
+    }
+    for member_id, amount in amounts.items():
+        amount = _clean_positive(amount, "opening_balance")
+        rows.append((member_id, LedgerEntry.Kind.OPENING, str(amount), "{}", reason[:500], now))
+    by_id = by.pk if by else None
+    return insert_rows(LedgerEntry, OPENING_COLUMNS, (row + (by_id,) for row in rows))

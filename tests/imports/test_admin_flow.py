@@ -15,11 +15,6 @@ from .helpers import csv_bytes, member_row
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def upload(client, data: bytes, *, kind="members", name="members.csv"):
     return client.post(
         "/admin/import/", {"kind": kind, "file": SimpleUploadedFile(name, data)}, follow=True
@@ -42,7 +37,7 @@ def test_upload_shows_a_preview_and_writes_nothing(admin_client):
     assert re.search(r'id="count-new"[^>]*>2<', page)
     assert 'id="confirm-import"' in page
     assert not Member.objects.exists()
-    assert job.file.read() == clean_file()  # kept in the shared storage, not a temp file
+    assert job.file.read() == clean_file()  # kept in the private shared storage
 
 
 def test_confirm_writes_the_whole_file_once(admin_client, admin_user):
@@ -70,19 +65,90 @@ def test_errors_are_listed_by_row_and_column_and_nothing_can_be_confirmed(admin_
     )
     page = upload(admin_client, data).content.decode()
     job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.REFUSED
     errors = {(e["row"], e["column"]) for e in job.result["errors"]}
     assert {(2, "phone"), (3, "sponsor"), (4, "birth_date")} <= errors
     assert 'id="import-errors"' in page and "NOBODY" in page
-    assert 'id="confirm-import"' not in page
+    assert 'id="confirm-import"' not in page and 'id="job-refused"' in page
     response = admin_client.post(f"/admin/import/{job.pk}/")
     assert "Only a checked file without errors can be imported." in response.content.decode()
     assert not Member.objects.exists()
+    # The list of recent imports says so too, never "waiting for confirmation".
+    listing = admin_client.get("/admin/import/").content.decode()
+    assert 'data-status="refused">refused: the file has errors<' in listing
+    assert "waiting for confirmation" not in listing
 
 
-def test_unreadable_file_type_is_refused_on_the_field(admin_client):
-    response = upload(admin_client, b"hello", name="members.txt")
-    assert "Upload a .csv or .xlsx file." in response.content.decode()
+def test_a_file_of_another_kind_is_refused_on_the_field_or_fails_with_a_reason(admin_client):
+    response = upload(admin_client, b"%PDF-1.4", name="members.pdf")
+    assert "Upload a spreadsheet: .xlsx, or .csv / .txt saved from Excel." in (
+        response.content.decode()
+    )
     assert not ImportJob.objects.exists()
+    old_excel = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512
+    page = upload(admin_client, old_excel, name="m.csv").content.decode()
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.FAILED
+    assert "Excel 97–2003 workbook (.xls)" in page
+    listing = admin_client.get("/admin/import/").content.decode()
+    assert 'data-status="failed">failed, nothing imported<' in listing
+
+
+def test_a_cell_longer_than_the_csv_limit_is_a_row_error_not_a_stuck_job(admin_client):
+    data = csv_bytes(
+        [member_row("A1", "Aida"), member_row("A2", "B" * 200_000), member_row("A3", "Cara")]
+    )
+    upload(admin_client, data)
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.REFUSED
+    [error] = job.result["errors"]
+    assert (error["row"], error["column"]) == (3, "first_name")
+    assert "longer than the 131 072 characters" in error["message"]
+    assert job.result["counts"] == {"new": 2, "updated": 0, "unchanged": 0, "error": 1}
+
+
+def _row(page: str, number: int) -> str:
+    return re.search(rf'<tr[^>]*data-row="{number}".*?</tr>', page, re.S)[0]
+
+
+def test_the_preview_shows_each_change_old_to_new(admin_client):
+    enroll(external_id="A1", first_name="Aida", last_name="Sari", address="Abay 1")
+    data = csv_bytes([member_row("A1", "Aida", last_name="Sari", address="Abay 2")])
+    page = upload(admin_client, data).content.decode()
+    row = _row(page, 2)
+    assert "address:" in row and "Abay 1" in row and "→" in row and "Abay 2" in row
+    assert 'id="confirm-warnings"' not in page  # a change by club number needs no warning
+
+
+def test_a_name_changed_on_a_match_by_phone_is_a_warning_to_confirm(admin_client):
+    member = enroll(first_name="Aida", last_name="Sari", phone="+77011112233")
+    data = csv_bytes([member_row("", "Dana", last_name="Kim", phone="87011112233")])
+    page = upload(admin_client, data).content.decode()
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.CHECKED
+    [warning] = job.result["warnings"]
+    assert warning["message"].startswith("Matched by phone: the name on file is “Sari Aida”")
+    assert 'id="import-warnings"' in page and 'name="confirm_warnings"' in page
+    row = _row(page, 2)
+    assert "Sari" in row and "Kim" in row and "⚠" in row
+    # Not without the tick.
+    page = admin_client.post(f"/admin/import/{job.pk}/").content.decode()
+    assert "tick the box to confirm them" in page
+    member.refresh_from_db()
+    assert member.first_name == "Aida"
+    admin_client.post(f"/admin/import/{job.pk}/", {"confirm_warnings": "on"})
+    member.refresh_from_db()
+    assert (member.first_name, member.last_name) == ("Dana", "Kim")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.result["confirmed"] == [warning]
+
+
+def test_the_payments_preview_shows_member_names(admin_client):
+    enroll(external_id="P1", first_name="Aida", last_name="Sari")
+    data = csv_bytes([["P1", "2026-05", "", "yes"]], header=["member", "month", "amount", "paid"])
+    page = upload(admin_client, data, kind="payments", name="p.csv").content.decode()
+    row = _row(page, 2)
+    assert "Sari Aida" in row and "P1 · 2026-05" in row
 
 
 def test_payments_import_through_the_admin(admin_client):

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from bonuses import resources
+from bonuses.resources import add_delimiter_argument
 
 
 class Command(BaseCommand):
@@ -8,7 +9,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
+        add_delimiter_argument(parser)
 
-    def handle(self, *args, file, **options):
-        count = resources.export_payments(file)
+    def handle(self, *args, file, delimiter=None, **options):
+        count = resources.export_payments(file, delimiter=delimiter)
         self.stdout.write(self.style.SUCCESS(f"{file}: {count} rows"))
