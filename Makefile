@@ -20,13 +20,14 @@ for c in python3.13 python3.12 python3 \
 echo "BonusDesk needs Python 3.12 or newer and found none: install python3.12 (e.g. apt-get install python3.12 or pyenv install 3.12) or run with PYTHON=/path/to/python3.12." >&2; exit 1
 endef
 
-.PHONY: demo test lint format migrate serve worker messages bench clean help
+.PHONY: demo test lint format migrate serve worker messages bench loadtest clean help
 
 help:
 	@echo "make demo   - install, migrate SQLite, load the demo club, serve admin + member page + worker"
 	@echo "make test   - install and run the whole test suite (DATABASE_URL picks PostgreSQL)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - the benchmarks behind docs/benchmarks.md (DATABASE_URL picks PostgreSQL)"
+	@echo "make loadtest - Locust against gunicorn on a seeded PostgreSQL club (DATABASE_URL required)"
 
 $(PY):
 	@py=$$($(FIND_PYTHON)) || exit 1; \
@@ -50,11 +51,15 @@ demo: migrate
 	@echo "  BonusDesk demo is starting at http://$(HOST):$(PORT)/"
 	@echo "    admin:        http://$(HOST):$(PORT)/admin/   login: admin / admin (front desk: desk / desk)"
 	@echo "    member page:  http://$(HOST):$(PORT)/me/      login: anna / anna"
-	@echo "  The django-q2 worker runs alongside. Ctrl-C stops both."
+	@echo "  The django-q2 worker runs alongside (honcho, Procfile). Ctrl-C stops both."
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py qcluster & \
-	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	@# honcho stops both processes on Ctrl-C or SIGTERM; this shell ignores those signals
+	@# and waits for it, so make sees a clean end instead of a half-dead recipe.
+	@trap '' INT TERM; \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+	WEB_COMMAND="python manage.py runserver --noreload $(HOST):$(PORT)" \
+	$(VENV)/bin/honcho start --no-colour; \
+	rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 130 ] || [ $$rc -eq 143 ]
 
 serve: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -90,6 +95,13 @@ bench: $(VENV)/.dev
 	$(PY) manage.py bench_bonuses_admin
 	$(PY) manage.py bench_admin
 	$(PY) manage.py bench_import  # last: it adds the members it imports
+
+# The load test of docs/benchmarks.md ("Load"): gunicorn with DEBUG off on the seeded club
+# in DATABASE_URL (a benchmark database: it gives 200 members a login), Locust headless.
+loadtest: $(VENV)/.dev
+	@test -n "$(DATABASE_URL)" || { echo "Set DATABASE_URL to a PostgreSQL benchmark database seeded with seed_demo." >&2; exit 1; }
+	$(PY) -m pip install -q -r requirements/loadtest.txt
+	loadtest/run.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal

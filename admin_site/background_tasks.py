@@ -12,7 +12,7 @@ from django_q import admin as q_admin
 from django_q.models import Failure, OrmQ, Schedule, Success
 from unfold.admin import ModelAdmin
 
-from bonuses.tasks import DASHBOARD_TASK, MONTH_CLOSE_SCHEDULE
+from bonuses.tasks import DASHBOARD_TASK, IMPORTS_TIDY_SCHEDULE, MONTH_CLOSE_SCHEDULE
 from core.periods import format_month, format_period, parse_month
 
 for model in (Schedule, Success, Failure, OrmQ):
@@ -28,11 +28,12 @@ def task_name(action: str, period, user, *, through: bool = False) -> str:
 
 _NAMED = {
     MONTH_CLOSE_SCHEDULE: _("Close past months"),
+    IMPORTS_TIDY_SCHEDULE: _("Tidy imports"),
     DASHBOARD_TASK: _("Refresh dashboard figures"),
 }
 _CLOSE = re.compile(r"^(close|close-through) (\d{4}-\d{2}) (.*)$")
 _OLD_CLOSE = re.compile(r"^Close (\d{4}-\d{2}) \((.*)\)$")
-_IMPORT = re.compile(r"^import_job_(check|write) #(\d+)$")
+_IMPORT = re.compile(r"^import(?:_job_(check|write))? #(\d+)$")
 
 
 def task_title(name: str | None) -> str:
@@ -58,11 +59,16 @@ def task_title(name: str | None) -> str:
 
 
 class TitledMixin:
-    """Shows a task's or schedule's name in the reader's language in the list."""
+    """Shows a task's or schedule's name in the reader's language, in the list and on a
+    finished task's page."""
 
     @admin.display(description=_("name"), ordering="name")
     def title(self, obj):
         return task_title(obj.name)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [("title" if f == "name" else f) for f in fields]
 
     def get_list_display(self, request):
         return [("title" if c == "name" else c) for c in super().get_list_display(request)]

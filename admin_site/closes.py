@@ -13,16 +13,21 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from bonuses import services
 from bonuses.models import MonthClose
 from bonuses.services.close import CloseResult
+from core import worker
 from core.money import format_money
 from core.periods import current_period, format_month, format_period, parse_month
 
 from .background_tasks import task_name
 
+WORKER_DOWN_MESSAGE = gettext_lazy(
+    "The worker is not running: the close is queued and will run when it starts."
+)
 VIEW_PERMISSION = "bonuses.view_monthclose"
 CLOSE_PERMISSION = "bonuses.add_monthclose"
 
@@ -105,6 +110,8 @@ def _start_close(request, text: str, *, through: bool):
         through,
         task_name=task_name("close", period, request.user, through=through),
     )
+    if not worker.worker_running():
+        messages.warning(request, WORKER_DOWN_MESSAGE)
     url = reverse("admin:month_close")
     return redirect(f"{url}?task={task_id}&period={format_month(period)}")
 
@@ -161,6 +168,18 @@ def _task_state(task_id: str) -> dict:
 
     task = Task.objects.filter(id=task_id).only("success", "result", "started", "stopped").first()
     if task is None:  # django-q2 writes the task row only when it has finished
+        progress = worker.task_progress(task_id)
+        if progress == worker.LOST:
+            return {
+                "state": "failed",
+                "message": _(
+                    "The worker stopped while closing; nothing was written for that month. "
+                    "Start the close again."
+                ),
+                "error": [],
+            }
+        if progress == worker.RUNNING:
+            return _running()
         return _queue_state(task_id)
     if not task.success:
         return {
@@ -196,25 +215,34 @@ def _task_state(task_id: str) -> dict:
 QUEUE_SCAN = 200  # the ORM broker's queue is short: a few schedules and closes
 
 
+def _running() -> dict:
+    return {"state": "running", "message": _("Closing… the page updates by itself.")}
+
+
 def _queue_state(task_id: str) -> dict:
     """Queued (and how many tasks are ahead) or taken by a worker, from the ORM broker's
-    queue; with Redis as the broker the queue is not in the database: "running"."""
+    queue. With Redis as the broker the queue is not in the database: a task no worker
+    has claimed is running when a cluster is alive (it has taken it and is about to
+    start), and queued when none is."""
     from django_q.models import OrmQ
 
+    running = worker.worker_running()
     rows = OrmQ.objects.order_by("id")[:QUEUE_SCAN]
     for ahead, row in enumerate(rows):
         if row.task_id() != task_id:
             continue
         if row.lock is not None and row.lock > timezone.now():
             break  # a worker holds it
-        return {
-            "state": "queued",
-            "message": _(
-                "Queued, %(ahead)s task(s) ahead; a django-q2 worker (manage.py qcluster) runs it."
-            )
-            % {"ahead": ahead},
-        }
-    return {"state": "running", "message": _("Closing… the page updates by itself.")}
+        message = _(
+            "Queued, %(ahead)s task(s) ahead; a django-q2 worker (manage.py qcluster) runs it."
+        ) % {"ahead": ahead}
+        if not running:
+            message = f"{WORKER_DOWN_MESSAGE} {message}"
+        return {"state": "queued", "message": message}
+    else:
+        if not running:
+            return {"state": "queued", "message": str(WORKER_DOWN_MESSAGE)}
+    return _running()
 
 
 def _is_time(task) -> bool:

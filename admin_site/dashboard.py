@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from bonuses.models import MonthClose, Payment
 from bonuses.selectors.club import dashboard_figures
 from bonuses.tasks import MONTH_CLOSE_SCHEDULE
+from core import worker
 from core.money import format_money
 from core.periods import format_period
 
@@ -139,6 +140,24 @@ def _payments_table() -> dict:
 MONEY_PERMISSION = "bonuses.view_ledgerentry"
 
 
+def _worker_state() -> dict:
+    """The django-q2 heartbeat, for the line above the figures."""
+    try:
+        beats = worker.clusters()
+    except Exception:  # noqa: BLE001 - the broker is down: no worker can be seen either
+        beats = []
+    if not beats:
+        return {"running": False}
+    started = min((b.started for b in beats if b.started), default=None)
+    return {
+        "running": True,
+        "clusters": len(beats),
+        "processes": sum(len(b.workers) for b in beats),
+        "hosts": ", ".join(sorted({b.host for b in beats})),
+        "since": timezone.localtime(started) if started else None,
+    }
+
+
 def dashboard_callback(request, context):
     from django_q.models import Schedule
 
@@ -146,6 +165,7 @@ def dashboard_callback(request, context):
     context["latest_payments"] = _payments_table()
     context["decimal_separator"] = formats.get_format("DECIMAL_SEPARATOR")
     context["currency_sign"] = settings.CURRENCY_SIGN
+    context["worker"] = _worker_state()
     if figures is None:  # a large club's first view: the refresh task is on its way
         context["figures_pending"] = True
         return context

@@ -156,6 +156,7 @@ def import_job(request, job_id: int):
             rows=rows,
             more_rows=max(0, sum(result.get("counts", {}).values()) - len(rows)),
             may_recheck=import_jobs.may_recheck(job),
+            waits_for_worker=import_jobs.waits_for_worker(job),
             error=error,
         ),
     )
@@ -169,5 +170,6 @@ def import_job_status(request, job_id: int):
             "label": job.get_status_display(),
             "rows_done": job.rows_done,
             "finished": job.finished,
+            "waits_for_worker": import_jobs.waits_for_worker(job),
         }
     )

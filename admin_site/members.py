@@ -5,13 +5,16 @@ sponsor change that is confirmed with the size of the subtree it moves."""
 from functools import lru_cache
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import get_script_prefix, path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from unfold import admin as unfold_admin
 from unfold.admin import ModelAdmin
 from unfold.paginator import InfinitePaginator
 
@@ -47,6 +50,19 @@ def member_url(name: str, pk: int) -> str:
     """reverse() for a member's page, without resolving the URL conf on each of the 50
     rows (reverse is the dearest part of rendering a row)."""
     return _url_pattern(name, get_script_prefix()).replace(str(_PK_MARK), str(pk))
+
+
+@lru_cache(maxsize=8)
+def _checkbox_pattern(language: str | None) -> str:
+    # Once per language: the widget's label ("Select record") is translated.
+    return unfold_admin.checkbox.render(ACTION_CHECKBOX_NAME, str(_PK_MARK))
+
+
+def action_checkbox_html(pk: int) -> str:
+    """Unfold's row checkbox, rendered through the template engine once and then filled
+    in: rendering that widget for each of the 50 rows was a tenth of the list's time."""
+    pattern = _checkbox_pattern(get_language())
+    return mark_safe(pattern.replace(str(_PK_MARK), str(int(pk))))
 
 
 def paid_toggle(member_id: int, period, paid: bool) -> str:
@@ -108,6 +124,10 @@ class MemberAdmin(HistoryAdmin, ModelAdmin):
     paginator = InfinitePaginator
     show_full_result_count = False
     list_after_template = "admin_site/paid_toggle.html"
+    # Unfold's row template asks for `list_sections` twice per row; when the attribute is
+    # missing, Django's template engine calls dir() on this admin to tell a missing
+    # attribute from a failing property: a fifth of the list's CPU time, for nothing.
+    list_sections = []
     change_form_outer_after_template = "admin_site/member_change_extras.html"
 
     # --- list ---------------------------------------------------------------------
@@ -122,6 +142,11 @@ class MemberAdmin(HistoryAdmin, ModelAdmin):
             for title, options in self.fieldsets
             if any(f not in hidden for f in options["fields"])
         ]
+
+    def action_checkbox(self, member):
+        return action_checkbox_html(member.pk)
+
+    action_checkbox.short_description = ModelAdmin.action_checkbox.short_description
 
     def get_changelist(self, request, **kwargs):
         return MemberChangeList

@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "treebeard",
+    # core before django_q: its qcluster command replaces django-q2's (a signal handler
+    # that stops once; see core/management/commands/qcluster.py).
+    "core",
     "django_q",
     "import_export",
     "django_select2",
@@ -79,7 +82,6 @@ INSTALLED_APPS = [
     "axes",
     "django_ratelimit",
     "phonenumber_field",
-    "core",
     "bonuses",
     "admin_site",
 ]
@@ -150,9 +152,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: shared by every web process (django-select2 keeps widget state in it) ------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Names this site's keys in a shared Redis: the cache's prefix and the django-q2 cluster's
+# name (its queue and heartbeat keys). Sites sharing one Redis need different names.
+REDIS_PREFIX = env.str("REDIS_PREFIX", default="bonusdesk")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+        }
     }
 else:
     # The cache table is created by a migration (core/migrations), so `migrate` is enough.
@@ -185,7 +194,7 @@ SILENCED_SYSTEM_CHECKS = [
 
 # --- Background tasks: django-q2 ------------------------------------------------------
 Q_CLUSTER = {
-    "name": "bonusdesk",
+    "name": REDIS_PREFIX,
     "workers": env.int("Q_WORKERS", default=2),
     # A month close on a large club runs for minutes: retry must exceed timeout or the
     # broker hands the same task to a second worker while the first still runs it.
@@ -251,7 +260,7 @@ YANDEX_METRIKA_ID = "" if TESTING else env.str("YANDEX_METRIKA_ID", default="")
 
 # --- Static and media -----------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Uploaded spreadsheets hold members' personal data: they live outside MEDIA_ROOT, where
@@ -265,6 +274,10 @@ STORAGES = {
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT / "imports"},
     },
 }
+if not DEBUG:
+    # collectstatic writes gzip and Brotli copies and names every file by its content's
+    # hash; whitenoise then serves the hashed names with a ten-year immutable max-age.
+    STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 # --- Imports --------------------------------------------------------------------------
 # The largest upload accepted, refused before it is stored. A members file of a

@@ -7,6 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Users")
 
     def ready(self):
-        from . import lookups
+        from django_q.signals import post_execute, pre_execute
+
+        from . import lookups, worker
 
         lookups.register()
+        pre_execute.connect(worker.claim_task, dispatch_uid="core.worker.claim_task")
+        post_execute.connect(worker.release_task, dispatch_uid="core.worker.release_task")

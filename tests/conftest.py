@@ -1,7 +1,10 @@
+import os
+import socket
+
 import pytest
 from django.core.cache import caches
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 
 
 @pytest.fixture
@@ -22,6 +25,26 @@ def english_by_default():
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+@pytest.fixture
+def live_cluster(monkeypatch):
+    """One django-q2 cluster alive in the heartbeat (core.worker.clusters), on this host
+    with this test process as its worker: tasks claimed here (sync mode) count as running,
+    claims by any other process as lost."""
+    from core import worker
+
+    beat = worker.ClusterBeat(
+        cluster_id="c1",
+        host=socket.gethostname(),
+        status="Idle",
+        workers=(os.getpid(),),
+        started=timezone.now(),
+        seen=timezone.now(),
+        reincarnations=0,
+    )
+    monkeypatch.setattr(worker, "clusters", lambda: [beat])
+    return beat
 
 
 @pytest.fixture(autouse=True)

@@ -56,8 +56,8 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 
 class VisibleText(HTMLParser):
-    """Text a person can read on the page: text nodes outside scripts, styles and icons
-    (Material Symbols draw a ligature such as `dashboard` as a picture), the readable
+    """Text a person can read on the page: text nodes outside scripts, styles, code and
+    icons (Material Symbols draw a ligature such as `dashboard` as a picture), the readable
     attributes, the labels of buttons and the paid toggles' own labels."""
 
     def __init__(self):
@@ -74,7 +74,9 @@ class VisibleText(HTMLParser):
         attrs = dict(attrs)
         if tag not in VOID:
             icon = "material-symbols" in (attrs.get("class") or "")
-            self._open.append((tag, tag in ("script", "style", "template") or icon))
+            # Commands and code are the same in every language.
+            code = tag in ("script", "style", "template", "code", "kbd", "pre")
+            self._open.append((tag, code or icon))
         for name, value in attrs.items():
             if value and (name in VISIBLE_ATTRS or name.startswith("data-label")):
                 self.parts.append(value)
@@ -96,6 +98,7 @@ class VisibleText(HTMLParser):
 
 # Stored by the system as keys and worded when shown: never data.
 SYSTEM_KEYS = {"history_change_reason", "reason_code", "reason_params", "search_key"}
+SYSTEM_NAMES = {"django_q"}  # the names of schedules and tasks (task_title words them)
 
 
 def data_words() -> set[str]:
@@ -110,6 +113,7 @@ def data_words() -> set[str]:
                 or f.name == "phone"
             )
             and f.attname not in SYSTEM_KEYS
+            and not (model._meta.app_label in SYSTEM_NAMES and f.attname in ("name", "func"))
         ]
         if not fields:
             continue

@@ -7,7 +7,9 @@ worker, and staff follow its progress page. A job never stays "checking" or "imp
 for good: the worker's own limit (IMPORT_CHECK_SECONDS) fails an overlong check with a
 reason, and a job that shows no sign of life for longer than any task may run (the
 worker died) is failed by `import_jobs_tidy`, which the import pages and an hourly
-schedule call. A failed or refused file can be checked again.
+schedule call; a job whose worker process has left the clusters' heartbeat is failed
+the same way within seconds (core.worker's task claims). A failed or refused file can be
+checked again.
 
 The uploaded file lives in the private `imports` storage: deleted once imported, kept
 IMPORT_KEEP_FAILED_DAYS after a failure or a refusal, then deleted.
@@ -29,6 +31,7 @@ from bonuses.imports.errors import ImportFileError, RowWarning
 from bonuses.imports.limits import CheckTimedOut, Watch, check_upload_size
 from bonuses.imports.run import run_import
 from bonuses.models import ImportJob
+from core import worker
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +53,26 @@ def _heartbeat(job_id: int):
     return report
 
 
+# The django-q2 task name of each running status's step (core.worker finds its claim).
+TASK_NAMES = {Status.CHECKING: "import_job_check #{pk}", Status.IMPORTING: "import #{pk}"}
+
+
 def _to_worker(job: ImportJob, task: str) -> None:
     job.result = {**job.result, "in_worker": True}
     job.save(update_fields=["result"])
     async_task(f"bonuses.tasks.{task}", job.pk, task_name=f"{task} #{job.pk}")
+
+
+def waits_for_worker(job: ImportJob) -> bool:
+    """A running job handed to the worker while no worker cluster is alive."""
+    return not job.finished and bool(job.result.get("in_worker")) and not worker.worker_running()
+
+
+def _worker_lost(job: ImportJob) -> bool:
+    """The worker process that took this job's step is gone (killed, out of memory, its
+    machine lost): the step's claim is held by a process no live cluster lists."""
+    name = TASK_NAMES[job.status].format(pk=job.pk)
+    return bool(job.result.get("in_worker")) and worker.named_task_progress(name) == worker.LOST
 
 
 def _read(job: ImportJob) -> bytes:
@@ -267,8 +286,9 @@ def import_job_recheck(*, job: ImportJob) -> ImportJob:
 
 
 def import_jobs_fail_stale(jobs=None) -> int:
-    """Fail the running jobs (all, or those of the queryset `jobs`) that showed no sign
-    of life for longer than any task may run: their worker is gone. Returns how many."""
+    """Fail the running jobs (all, or those of the queryset `jobs`) whose worker is gone:
+    those that showed no sign of life for longer than any task may run, and at once those
+    whose worker process has left the clusters' heartbeat. Returns how many."""
     cutoff = timezone.now() - stale_after()
     reasons = {
         Status.CHECKING: _(
@@ -282,8 +302,13 @@ def import_jobs_fail_stale(jobs=None) -> int:
     }
     silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
     jobs = ImportJob.objects.all() if jobs is None else jobs
+    running = list(jobs.filter(status__in=list(reasons)))
+    stale = {job.pk for job in jobs.filter(silent, status__in=list(reasons))}
     failed = 0
-    for job in jobs.filter(silent, status__in=list(reasons)):
+    for job in running:
+        if job.pk not in stale and not _worker_lost(job):
+            continue
+        worker.forget_task(name=TASK_NAMES[job.status].format(pk=job.pk))
         result = {**job.result, "file_error": str(reasons[job.status]), "retry": True}
         # Only if nothing moved meanwhile: a late heartbeat means the job is alive.
         failed += ImportJob.objects.filter(

@@ -105,9 +105,17 @@ def test_a_failed_close_is_reported(admin_client, club):
     assert "nothing was written" in status["message"]
 
 
-def test_unknown_task_is_still_running(admin_client, club):
+def test_a_task_no_worker_claimed_is_running_while_a_cluster_lives(
+    admin_client, club, live_cluster
+):
     status = admin_client.get(reverse("admin:month_close_status", args=["nope"])).json()
     assert status["state"] == "running"
+
+
+def test_a_task_no_worker_claimed_is_queued_when_no_worker_runs(admin_client, club):
+    status = admin_client.get(reverse("admin:month_close_status", args=["nope"])).json()
+    assert status["state"] == "queued"
+    assert status["message"].startswith("The worker is not running")
 
 
 def test_closing_the_current_month_is_refused(admin_client, club):
@@ -190,3 +198,41 @@ def test_confirmation_is_only_offered_for_a_closable_month(admin_client, club):
         assert 'id="confirm-close"' not in response.content.decode()
     response = admin_client.get(reverse(PAGE), {"confirm": "2026-05"})
     assert response.context["confirm_period"] == MAY
+
+
+def test_starting_a_close_with_no_worker_says_so_at_once(admin_client, club):
+    response = admin_client.post(
+        reverse(PAGE), {"period": "2026-05", "confirm": "yes"}, follow=True
+    )
+    assert "The worker is not running: the close is queued" in response.content.decode()
+
+
+def test_starting_a_close_with_a_live_worker_does_not_warn(admin_client, club, live_cluster):
+    response = admin_client.post(
+        reverse(PAGE), {"period": "2026-05", "confirm": "yes"}, follow=True
+    )
+    assert "The worker is not running" not in response.content.decode()
+
+
+def test_a_close_whose_worker_died_is_failed_and_can_be_started_again(
+    admin_client, club, live_cluster
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.models import TaskClaim
+
+    TaskClaim.objects.create(
+        task_id="lost",
+        name="Close 2026-05 (boss)",
+        host=live_cluster.host,
+        pid=live_cluster.workers[0] + 1,  # a worker process that no longer runs
+        started_at=timezone.now() - timedelta(minutes=5),
+    )
+    status = admin_client.get(reverse("admin:month_close_status", args=["lost"])).json()
+    assert status["state"] == "failed"
+    assert "The worker stopped while closing; nothing was written" in status["message"]
+    assert not MonthClose.objects.exists()
+    admin_client.post(reverse(PAGE), {"period": "2026-05", "confirm": "yes"})
+    assert MonthClose.objects.filter(period=MAY).count() == 1

@@ -174,3 +174,15 @@ def test_active_earner_rule_light_figure_is_flagged_and_the_refresh_is_exact():
     assert exact.accrued_this_month == statements_total(JUNE)
     assert light.accrued_this_month > exact.accrued_this_month
     assert exact.months[-1].bonuses == exact.accrued_this_month
+
+
+def test_dashboard_shows_the_workers_heartbeat(admin_client, live_cluster):
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'id="worker-state" data-running="1"' in page
+    assert f"1 cluster on {live_cluster.host}, worker processes: 1" in page
+
+
+def test_dashboard_says_when_no_worker_runs(admin_client):
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'id="worker-state" data-running="0"' in page
+    assert "The worker is not running" in page

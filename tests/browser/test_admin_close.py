@@ -10,7 +10,8 @@ from core.periods import add_months, current_period, format_month
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_administrator_previews_and_closes_last_month(admin_login, screenshot):
+def test_administrator_previews_and_closes_last_month(admin_login, screenshot, live_cluster):
+    # live_cluster: the dashboard as a running club sees it, its worker's heartbeat seen.
     seed_club(members=300, months=2, seed=7)  # last month is the only one to close
     last = format_month(add_months(current_period(), -1))
     page = admin_login()

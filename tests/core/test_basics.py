@@ -40,8 +40,3 @@ def test_month_helpers():
     assert parse_month("2026-02") == date(2026, 2, 1)
     with pytest.raises(ValueError, match="YYYY-MM"):
         parse_month("2026-13")
-
-
-def test_health_check(client, db):
-    response = client.get("/health/")
-    assert response.status_code == 200 and response.json()["status"] == "ok"

@@ -174,6 +174,7 @@ def test_large_files_run_on_the_worker_and_report_progress(admin_client, setting
         "label": str(ImportJob.Status.CHECKED.label),
         "rows_done": 2,
         "finished": True,
+        "waits_for_worker": False,
     }
     admin_client.post(f"/admin/import/{job.pk}/")
     assert admin_client.get(f"/admin/import/{job.pk}/status/").json()["status"] == "done"

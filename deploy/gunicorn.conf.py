@@ -1,0 +1,39 @@
+"""gunicorn settings for BonusDesk (`gunicorn --config deploy/gunicorn.conf.py config.wsgi`).
+
+Every value can be overridden from the environment, so the systemd unit, the Procfile and
+the container share this one file.
+"""
+
+import multiprocessing
+import os
+
+# Loopback only: nginx (deploy/nginx/bonusdesk.conf) terminates TLS in front and is the
+# only client. The container sets GUNICORN_BIND=0.0.0.0:8000 (its port is published on
+# the host's loopback only).
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# Pages are CPU-bound (templates, Python); two processes per core keep the cores busy
+# while a request waits on PostgreSQL, plus one so a slow export never takes them all.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+
+# The longest synchronous page is an export: the statements of every member as XLSX take
+# 40–90 s for 100 000 members (docs/benchmarks.md, the latter on a loaded machine).
+# Larger clubs use the `export_statements` command. nginx's proxy_read_timeout matches.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "180"))
+# On restart (systemctl reload / restart) requests in flight get this long to finish.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# nginx keeps connections to the upstream short; a few seconds is plenty.
+keepalive = 5
+
+# Recycle each worker now and then: caps the memory a long-lived process can collect.
+max_requests = 2000
+max_requests_jitter = 200
+
+# The heartbeat file lives in memory, not on a disk that may stall.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# Logs go to stdout/stderr: journald (systemd) or the container's log.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+proc_name = "bonusdesk-web"
