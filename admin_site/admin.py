@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     payments,
     plans,
     sponsor_requests,
+    statement_mails,
     users,
     vendor_patches,
 )

@@ -34,6 +34,7 @@ _NAMED = {
 _CLOSE = re.compile(r"^(close|close-through) (\d{4}-\d{2}) (.*)$")
 _OLD_CLOSE = re.compile(r"^Close (\d{4}-\d{2}) \((.*)\)$")
 _IMPORT = re.compile(r"^import(?:_job_(check|write))? #(\d+)$")
+_STATEMENTS = re.compile(r"^send_statements (\d{4}-\d{2})$")
 
 
 def task_title(name: str | None) -> str:
@@ -55,6 +56,9 @@ def task_title(name: str | None) -> str:
         if step == "check":
             return gettext("Check import #%(number)s") % {"number": number}
         return gettext("Import #%(number)s") % {"number": number}
+    if match := _STATEMENTS.match(name):
+        month = format_period(parse_month(match.group(1)))
+        return gettext("Send the statements of %(month)s") % {"month": month}
     return name
 
 

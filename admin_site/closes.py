@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from bonuses import services
-from bonuses.models import MonthClose
+from bonuses.models import MonthClose, StatementMail
 from bonuses.services.close import CloseResult
+from bonuses.services.statement_mails import statement_mail_counts
 from core import worker
 from core.money import format_money
 from core.periods import current_period, format_month, format_period, parse_month
@@ -37,6 +38,19 @@ class PeriodRow:
     period: date
     state: str  # "closed", "open" (past, can be closed) or "current"
     close: MonthClose | None
+    mails: dict | None = None  # statement mails by state (closed months)
+
+    @property
+    def mails_sent(self) -> int:
+        return (self.mails or {}).get(StatementMail.State.SENT, 0)
+
+    @property
+    def mails_failed(self) -> int:
+        return (self.mails or {}).get(StatementMail.State.FAILED, 0)
+
+    @property
+    def mails_waiting(self) -> int:
+        return (self.mails or {}).get(StatementMail.State.PENDING, 0)
 
     @property
     def key(self) -> str:
@@ -49,11 +63,13 @@ class PeriodRow:
 
 def period_rows() -> list[PeriodRow]:
     """The current month, the past months not closed yet and the closed ones, newest first,
-    in three queries whatever the club's size."""
+    with the statement mails of each closed month, in four queries whatever the club's
+    size."""
     closes = list(MonthClose.objects.select_related("closed_by").order_by("-period"))
+    mails = statement_mail_counts()
     rows = [PeriodRow(current_period(), "current", None)]
     rows += [PeriodRow(p, "open", None) for p in services.unclosed_periods()]
-    rows += [PeriodRow(c.period, "closed", c) for c in closes]
+    rows += [PeriodRow(c.period, "closed", c, mails.get(c.period, {})) for c in closes]
     return sorted(rows, key=lambda r: r.period, reverse=True)
 
 
@@ -152,6 +168,7 @@ def month_close_view(request):
         "task_id": request.GET.get("task"),
         "task_period": _period_or_none(request.GET.get("period")),
         "can_close": request.user.has_perm(CLOSE_PERMISSION),
+        "can_see_mails": request.user.has_perm("bonuses.view_statementmail"),
     }
     return TemplateResponse(request, "admin_site/month_close.html", context)
 

@@ -24,7 +24,9 @@ MONTH_CLOSE_CRON = "10 0 1 * *"
 
 def close_past_months() -> list[str]:
     """The catch-up close; returns the months it closed (kept as the task's result)."""
-    return [format_month(r.period) for r in services.month_close() if not r.already_closed]
+    closed = [r.period for r in services.month_close() if not r.already_closed]
+    queue_statements(closed)
+    return [format_month(p) for p in closed]
 
 
 def close_month(period: str, user_id: int | None, through: bool = False) -> dict:
@@ -39,12 +41,50 @@ def close_month(period: str, user_id: int | None, through: bool = False) -> dict
         results = services.month_close(period=month, by=by)
     result = results[-1]
     closed = [r.period.isoformat() for r in results if not r.already_closed]
+    queue_statements([r.period for r in results if not r.already_closed])
     return {
         "period": period,
         "already_closed": result.already_closed,
         "closed_periods": closed,
         **result.totals_json(),
     }
+
+
+# A sending task gives up its worker after this many seconds and queues itself again for
+# the rest: a million statements never hold one worker for hours, and a close queued
+# meanwhile gets its turn.
+STATEMENTS_SLICE_SECONDS = 120
+
+
+def queue_statements(periods) -> None:
+    """After a close: queue the sending of each newly closed period's statements."""
+    from django_q.tasks import async_task
+
+    for period in periods:
+        async_task(
+            "bonuses.tasks.send_statements",
+            period.isoformat(),
+            task_name=f"send_statements {format_month(period)}",
+        )
+
+
+def send_statements(period: str) -> dict:
+    """Queue the closed period's statements (once) and send for one time slice; when some
+    are left, the task queues itself again."""
+    from django_q.tasks import async_task
+
+    from bonuses.services import statement_mails
+
+    month = date.fromisoformat(period)
+    queued = statement_mails.statement_mails_queue(period=month)
+    report = statement_mails.statement_mails_send(period=month, seconds=STATEMENTS_SLICE_SECONDS)
+    if report.remaining and report.sent + report.failed + report.skipped:
+        async_task(
+            "bonuses.tasks.send_statements",
+            period,
+            task_name=f"send_statements {format_month(month)}",
+        )
+    return {"period": period, "queued": queued, **vars(report)}
 
 
 def refresh_dashboard() -> str:

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import auth, claims, me, referral, signup
+from .views import auth, claims, me, referral, signup, statements
 
 app_name = "bonuses"
 
@@ -28,6 +28,8 @@ urlpatterns = [
     path("me/", me.me, name="me"),
     path("me/tree/<str:key>/", me.tree, name="tree"),
     path("me/sponsor/", me.name_sponsor, name="name_sponsor"),
+    path("me/statements/", statements.statements_toggle, name="statements_toggle"),
+    path("statements/off/<str:token>/", statements.statements_off, name="statements_off"),
     path("claim/code/", claims.claim_code, name="claim_code"),
     path("claim/send-again/", claims.claim_send_again, name="claim_send_again"),
     path("claim/confirm/", claims.claim_confirm, name="claim_confirm"),

@@ -6,6 +6,7 @@ from .members import Member, new_referral_code
 from .payments import Payment
 from .plans import Package, Plan, PlanLevel
 from .sponsor_requests import SponsorRequest
+from .statement_mails import StatementMail
 
 __all__ = [
     "ImportJob",
@@ -18,5 +19,6 @@ __all__ = [
     "Plan",
     "PlanLevel",
     "SponsorRequest",
+    "StatementMail",
     "new_referral_code",
 ]

@@ -103,9 +103,20 @@ class Member(MP_Node):
     # member_search_key() of the fields above; a trigram index serves substring search
     # on PostgreSQL (migration 0010).
     search_key = models.TextField(_("search key"), blank=True, default="", editable=False)
+    # The language the member last chose on their page (one of settings.LANGUAGES; empty:
+    # the club's default): their statements are written in it.
+    # Database defaults too: seed_demo and the members import write rows with COPY,
+    # naming only the columns they fill.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="", db_default="")
+    statement_emails = models.BooleanField(
+        _("statements by email"),
+        default=True,
+        db_default=True,
+        help_text=_("Send the member a statement by email when a month closes."),
+    )
 
     history = HistoricalRecords(
-        excluded_fields=["path", "depth", "numchild", "updated_at", "search_key"]
+        excluded_fields=["path", "depth", "numchild", "updated_at", "search_key", "language"]
     )
 
     objects = MemberManager()
