@@ -13,7 +13,7 @@ from django.urls import reverse
 from admin_site.roles import ADMINISTRATOR
 from bonuses import services
 from bonuses.models import ImportJob, LedgerEntry, Member, SponsorRequest
-from tests.bonuses.engine_helpers import JUNE, NOW, pay
+from tests.bonuses.engine_helpers import JUNE, MAY, NOW, pay
 from tests.factories import enroll
 from tests.imports.helpers import csv_bytes, member_row
 
@@ -250,6 +250,18 @@ def users_groups_tasks(client, club, user):
     )
 
 
+def statement_mails(client, club, user):
+    from bonuses.models import StatementMail
+
+    services.month_close(period=MAY)
+    row, _ = StatementMail.objects.get_or_create(member=club["middle"], period=MAY)
+    changelist = reverse("admin:bonuses_statementmail_changelist")
+    listed = ok(client.get(changelist))
+    client.post(changelist, {"action": "send_again", "_selected_action": [row.pk]})
+    row.refresh_from_db()
+    return listed and row.attempts == 1
+
+
 # README row -> (front desk, administrator, probe)
 TABLE = {
     "see members, the member lookup and a member's downline": (True, True, see_members),
@@ -278,6 +290,7 @@ TABLE = {
     "package claims, payouts, manual adjustments": (False, True, claims_payouts_adjustments),
     "plan versions": (False, True, plan_versions),
     "month close": (False, True, month_close),
+    "statement mails: see what was sent, send one again": (False, True, statement_mails),
     "sponsor requests: see, approve, reject": (False, True, sponsor_requests),
     "dashboard: members, activity, new members, latest payments": (
         True,
