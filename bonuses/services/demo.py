@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from bonuses.models import Member, Payment
+from bonuses.models import Member, MonthClose, Payment
 from bonuses.models.members import member_search_key, new_referral_code
 from core.bulk import insert_rows, refresh_planner_stats, reset_sequences
 from core.periods import add_months, current_period
@@ -172,7 +172,10 @@ def seed_club(*, members: int, months: int = 6, seed: int | None = None) -> Seed
 
 @transaction.atomic
 def load_demo_club(path: Path = DEMO_FILE) -> bool:
-    """Load the small demo club through the services. False when it is already there."""
+    """Load the small demo club through the services. False when it is already there.
+
+    Consistent as a real club's history is: nobody joined before their sponsor, and
+    nobody paid before joining (tests/bonuses/test_seed_demo.py checks the file)."""
     User = get_user_model()
     data = json.loads(path.read_text(encoding="utf-8"))
     if Member.objects.filter(external_id=data["members"][0]["external_id"]).exists():
@@ -204,6 +207,8 @@ def load_demo_club(path: Path = DEMO_FILE) -> bool:
             user=User.objects.get(username=login) if login else None,
         )
         by_key[row["external_id"]] = member
+        if row.get("language"):
+            Member.objects.filter(pk=member.pk).update(language=row["language"])
         for months_ago in row["paid_months_ago"]:
             amount = row.get("amount")
             payment_mark_paid(
@@ -212,3 +217,28 @@ def load_demo_club(path: Path = DEMO_FILE) -> bool:
                 amount=Decimal(amount) if amount else None,
             )
     return True
+
+
+@dataclass
+class DemoCatchUp:
+    closed: list  # periods closed now, oldest first
+    statements_of: object  # the period whose statements were sent, or None
+    sent: int
+
+
+def demo_catch_up() -> DemoCatchUp:
+    """What the running club would have done by now: close every past month (the
+    schedule's catch-up), then send the statements of the newest closed month through
+    the configured email backend (the console in development). Only the newest month's:
+    a club closes one month at a time, and a console filled with a year of letters helps
+    nobody. Safe to repeat: closed months and sent statements are skipped."""
+    from .close import month_close
+    from .statement_mails import statement_mails_queue, statement_mails_send
+
+    closed = [r.period for r in month_close() if not r.already_closed]
+    latest = add_months(current_period(), -1)
+    if not MonthClose.objects.filter(period=latest).exists():
+        return DemoCatchUp(closed=closed, statements_of=None, sent=0)
+    statement_mails_queue(period=latest)
+    report = statement_mails_send(period=latest)
+    return DemoCatchUp(closed=closed, statements_of=latest, sent=report.sent)

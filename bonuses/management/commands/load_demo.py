@@ -1,13 +1,35 @@
 from django.core.management.base import BaseCommand
 
-from bonuses.services.demo import load_demo_club
+from bonuses.services.demo import demo_catch_up, load_demo_club
+from core.periods import format_month
 
 
 class Command(BaseCommand):
-    help = "Load the small demo club from fixtures/demo_club.json (skipped if already loaded)."
+    help = (
+        "Load the small demo club from fixtures/demo_club.json (skipped if already loaded), "
+        "close every past month and send the newest month's statements by email."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-close",
+            action="store_true",
+            help="only load the members and payments: close nothing, send nothing",
+        )
+
+    def handle(self, *args, no_close=False, **options):
         if load_demo_club():
             self.stdout.write(self.style.SUCCESS("Demo club loaded."))
         else:
             self.stdout.write("Demo club already loaded.")
+        if no_close:
+            return
+        done = demo_catch_up()
+        if done.closed:
+            months = ", ".join(format_month(p) for p in done.closed)
+            self.stdout.write(f"Closed {len(done.closed)} past month(s): {months}.")
+        if done.statements_of is not None:
+            self.stdout.write(
+                f"Statements of {format_month(done.statements_of)}: {done.sent} sent "
+                "(EMAIL_BACKEND; the console in development)."
+            )
