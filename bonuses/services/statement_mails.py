@@ -228,6 +228,30 @@ def _tally(report: SendReport, rows) -> None:
 UPDATED = ["state", "email", "language", "error", "attempts", "sent_at"]
 
 
+def _save_states(rows) -> None:
+    """Write the rows' new states: one prepared UPDATE run for every row (bulk_update's
+    CASE per field costs more than the mails themselves at 100 rows)."""
+    if not rows:
+        return
+    ops = connection.ops
+    table = ops.quote_name(StatementMail._meta.db_table)
+    sets = ", ".join(f"{ops.quote_name(name)} = %s" for name in UPDATED)
+    params = [
+        (
+            row.state,
+            row.email,
+            row.language,
+            row.error,
+            row.attempts,
+            ops.adapt_datetimefield_value(row.sent_at),
+            row.pk,
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", params)
+
+
 def statement_mails_send(
     *,
     period: date,
@@ -259,7 +283,7 @@ def statement_mails_send(
                 )
                 for row in rows:
                     _deliver(row, versions, mailer)
-                StatementMail.objects.bulk_update(rows, UPDATED)
+                _save_states(rows)
             _tally(report, rows)
             if len(rows) < batch_size or (deadline is not None and time.monotonic() > deadline):
                 break
