@@ -77,7 +77,7 @@ class StatementMailAdmin(ModelAdmin):
                 self.message_user(
                     request,
                     gettext("%(member)s: not sent (%(error)s).")
-                    % {"member": row.member, "error": row.error},
+                    % {"member": row.member, "error": row.error or row.get_state_display()},
                     messages.WARNING,
                 )
         if sent:

@@ -29,7 +29,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from bonuses import services
 from bonuses.models import ImportJob, Member
+from bonuses.services import statement_mails
 from bonuses.services.demo import load_demo_club
+from bonuses.services.statement_mails import unsubscribe_token
 from core.periods import add_months, current_period
 
 pytestmark = pytest.mark.django_db
@@ -155,6 +157,9 @@ def club(admin_user, time_machine):
     anna = Member.objects.get(user__username="anna")
     last = add_months(current_period(), -1)
     services.month_close(period=add_months(last, -1), by=admin_user)
+    # Its statement mails: the list, a row's page and the close page's counts.
+    statement_mails.statement_mails_queue(period=add_months(last, -1))
+    statement_mails.statement_mails_send(period=add_months(last, -1))
     follower = Member.objects.filter(sponsor=anna).first()
     services.payment_mark_unpaid(member=follower, period=add_months(last, -1), by=admin_user)
     services.ledger_adjust(member=anna, amount="500000", reason="приветствие", by=admin_user)
@@ -193,6 +198,8 @@ def samples(club) -> dict:
         "code": anna.referral_code,
         "uidb64": urlsafe_base64_encode(force_bytes(anna.user.pk)),
         "token": default_token_generator.make_token(anna.user),
+        # The unsubscribe link of Anna's statement mails: its confirmation page.
+        "signed": unsubscribe_token(anna),
         # A claim link nobody was sent: the page that says so.
         "selector": "unknownSelector",
         "secret": "unknownSecretThatIsLongEnough",
@@ -205,6 +212,7 @@ NOT_PAGES = {
     "admin:import_job_status", "admin:bonuses_member_paid", "admin:view_on_site",
     "admin:bonuses_ledgerentry_export",
     "bonuses:logout", "bonuses:home", "bonuses:referral", "set_language",
+    "bonuses:statements_toggle",
     "django_select2:auto-json", "health",
 }  # fmt: skip
 

@@ -13,8 +13,9 @@ class StatementMail(models.Model):
         PENDING = "pending", _("waiting")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
-        # Nothing to send to: no email on file, or the member turned statements off.
-        SKIPPED = "skipped", _("not sent")
+        # Not sent, and why (worded in the reader's language, never stored as text).
+        OFF = "off", _("turned off by the member")
+        NO_EMAIL = "no_email", _("no email on file")
 
     member = models.ForeignKey(
         "bonuses.Member",
@@ -29,7 +30,7 @@ class StatementMail(models.Model):
     )
     email = models.EmailField(_("sent to"), blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), blank=True)  # the mail server's, as it said it
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

@@ -199,10 +199,10 @@ def _deliver(row: StatementMail, versions, mailer) -> None:
     row.language = member_language(member)
     row.email = member.email
     if not member.statement_emails:
-        row.state, row.error = StatementMail.State.SKIPPED, "turned off by the member"
+        row.state, row.error = StatementMail.State.OFF, ""
         return
     if not member.email:
-        row.state, row.error = StatementMail.State.SKIPPED, "no email on file"
+        row.state, row.error = StatementMail.State.NO_EMAIL, ""
         return
     try:
         message = statement_mail_message(

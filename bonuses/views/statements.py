@@ -23,11 +23,11 @@ from bonuses.services.statement_mails import (
 # names, so a cross-site form gains nothing; exempt, because mail programs' one-click
 # unsubscribe (RFC 8058: POST "List-Unsubscribe=One-Click") carries no CSRF cookie.
 @csrf_exempt
-def statements_off(request, token: str):
+def statements_off(request, signed: str):
     """GET: what the link will do, with a button (mail scanners open links: a GET changes
     nothing). POST: statements off for the member the token names. A token this server
     did not make changes nothing and says so."""
-    member = member_from_unsubscribe_token(token)
+    member = member_from_unsubscribe_token(signed)
     if member is None:
         return render(request, "bonuses/statements_off_invalid.html", status=404)
     done = request.method == "POST"

@@ -29,8 +29,13 @@ def test_changelist_and_add_pages_load(
     with django_assert_max_num_queries(25):
         assert admin_client.get(reverse(f"admin:{app}_{model}_changelist")).status_code == 200
     # Read-only admins (the ledger: entries come from closes and services; sponsor
-    # requests: members ask from their page) refuse adding.
-    read_only = (app, model) in {("bonuses", "ledgerentry"), ("bonuses", "sponsorrequest")}
+    # requests: members ask from their page; statement mails: the worker writes them)
+    # refuse adding.
+    read_only = (app, model) in {
+        ("bonuses", "ledgerentry"),
+        ("bonuses", "sponsorrequest"),
+        ("bonuses", "statementmail"),
+    }
     expected = 403 if read_only else 200
     assert admin_client.get(reverse(f"admin:{app}_{model}_add")).status_code == expected
 

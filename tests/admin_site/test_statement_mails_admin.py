@@ -71,7 +71,7 @@ def test_send_again_mails_the_member_now_and_is_recorded(admin_client, admin_use
 
 def test_send_again_says_why_a_member_without_email_got_nothing(admin_client, closed_may):
     row = StatementMail.objects.get(member=closed_may["b2"])
-    assert row.state == "skipped"
+    assert row.state == "no_email"
     mail.outbox = []
     response = admin_client.post(
         reverse(CHANGELIST), {"action": "send_again", "_selected_action": [row.pk]}, follow=True

@@ -25,7 +25,10 @@ def test_load_demo_closes_the_past_and_sends_the_newest_statements(time_machine,
     assert len(mail.outbox) == sent.count() > 20
     assert f"Statements of 2026-05: {sent.count()} sent" in text
     subjects = {m.subject for m in mail.outbox}
-    assert subjects == {"BonusDesk: ваши бонусы за май 2026", "BonusDesk: your bonuses for May 2026"}
+    assert subjects == {
+        "BonusDesk: ваши бонусы за май 2026",
+        "BonusDesk: your bonuses for May 2026",
+    }
     call_command("load_demo", stdout=out)
     assert len(mail.outbox) == sent.count()  # the second run sends nothing
 

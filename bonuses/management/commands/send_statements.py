@@ -76,6 +76,7 @@ class Command(BaseCommand):
             f"{format_month(period)} (dry run: nothing written or sent): would send "
             f"{pending + fresh} ({fresh} not queued yet); already sent "
             f"{done.get(StatementMail.State.SENT, 0)}, failed "
-            f"{done.get(StatementMail.State.FAILED, 0)}, not sent "
-            f"{done.get(StatementMail.State.SKIPPED, 0)}"
+            f"{done.get(StatementMail.State.FAILED, 0)}, turned off "
+            f"{done.get(StatementMail.State.OFF, 0)}, no email "
+            f"{done.get(StatementMail.State.NO_EMAIL, 0)}"
         )
