@@ -94,6 +94,7 @@ bench: $(VENV)/.dev
 	$(PY) manage.py bench_dashboard
 	$(PY) manage.py bench_bonuses_admin
 	$(PY) manage.py bench_admin
+	$(PY) manage.py bench_statements  # closes last month for good: after bench_close
 	$(PY) manage.py bench_import  # last: it adds the members it imports
 
 # The load test of docs/benchmarks.md ("Load"): gunicorn with DEBUG off on the seeded club

@@ -108,6 +108,12 @@ UNFOLD = {
                         "permission": _can("bonuses.view_monthclose"),
                     },
                     {
+                        "title": _("Statement mails"),
+                        "icon": "forward_to_inbox",
+                        "link": reverse_lazy("admin:bonuses_statementmail_changelist"),
+                        "permission": _can("bonuses.view_statementmail"),
+                    },
+                    {
                         "title": _("Plan versions"),
                         "icon": "tune",
                         "link": reverse_lazy("admin:bonuses_plan_changelist"),

@@ -299,8 +299,19 @@ IMPORT_CHECK_SECONDS = env.int("IMPORT_CHECK_SECONDS", default=20 * 60)
 # deleted at once.
 IMPORT_KEEP_FAILED_DAYS = env.int("IMPORT_KEEP_FAILED_DAYS", default=7)
 
+# --- Mail: password resets, claim links, month-close statements -----------------------
+# The console in development (letters are printed by the process that sends them: the
+# worker, for statements); in production the SMTP backend with the server's settings.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+# Seconds an SMTP call may hang before the statement is marked failed and the batch
+# goes on (None would let one stuck server hold a worker).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bonusdesk@localhost")
 
 # --- HTTPS and proxies (docs/deploy.md) -------------------------------------------------
