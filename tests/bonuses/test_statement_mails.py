@@ -327,3 +327,12 @@ def test_switching_language_is_remembered_for_the_mails(club, client, django_use
     client.post(reverse("set_language"), {"language": "en", "next": "/me/"})
     member.refresh_from_db()
     assert member.language == "en"
+
+
+def test_close_month_command_queues_the_statements(club, capsys, settings):
+    call_command("close_month", "--month", "2026-05", "--dry-run")
+    assert not StatementMail.objects.exists()
+    call_command("close_month", "--month", "2026-05")
+    assert "Statements queued for the worker" in capsys.readouterr().out
+    # Tests run django-q2 synchronously: the queued task has sent them already.
+    assert StatementMail.objects.filter(state="sent").count() == len(mail.outbox) > 3

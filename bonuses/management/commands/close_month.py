@@ -25,6 +25,12 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from exc
         if not results:
             self.stdout.write("Nothing to close: every past month is closed.")
+        closed = [r.period for r in results if not r.already_closed and not r.dry_run]
+        if closed:
+            from bonuses.tasks import queue_statements
+
+            # The members' statements go out from the worker, as after a scheduled close.
+            queue_statements(closed)
         for r in results:
             state = "already closed" if r.already_closed else ("dry run" if r.dry_run else "closed")
             levels = ", ".join(f"L{lv.level} {format_money(lv.amount)}" for lv in r.levels)
@@ -32,4 +38,9 @@ class Command(BaseCommand):
                 f"{format_month(r.period)} {state}: total {format_money(r.total)} "
                 f"({levels}; referred {format_money(r.referred)}), {r.earners} earners, "
                 f"{r.payments} paid payments, {r.entries} entries, {r.duration_ms} ms"
+            )
+        if closed:
+            self.stdout.write(
+                "Statements queued for the worker (manage.py qcluster); "
+                "send_statements --month sends them from here."
             )
