@@ -80,12 +80,17 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--batch", type=int, default=100)
         parser.add_argument("--limit", type=int, help="send only this many (a quick look)")
+        parser.add_argument(
+            "--everyone",
+            action="store_true",
+            help="a statement for every member, not only those the close changed",
+        )
 
     def _say(self, text: str) -> None:
         self.stdout.write(text)
         self.stdout.flush()
 
-    def handle(self, *args, members, months, seed, batch, limit, **options):
+    def handle(self, *args, members, months, seed, batch, limit, everyone, **options):
         existing = Member.objects.count()
         if existing:
             self._say(f"Reusing the club in the database: {existing} members.")
@@ -106,6 +111,19 @@ class Command(BaseCommand):
         queued = statement_mails_queue(period=period)
         queue_s = time.perf_counter() - started
         self._say(f"queued {queued} statements in {queue_s:.2f} s")
+        if everyone:
+            # The members the close did not change get one too (zeros and their balance):
+            # the same work per letter, for a round count.
+            due = StatementMail.objects.filter(period=period).values("member_id")
+            StatementMail.objects.bulk_create(
+                [
+                    StatementMail(member_id=pk, period=period)
+                    for pk in Member.objects.exclude(pk__in=due).values_list("pk", flat=True)
+                ],
+                batch_size=5000,
+            )
+            queued = StatementMail.objects.filter(period=period).count()
+            self._say(f"with everyone else: {queued} statements")
         if limit:
             keep = StatementMail.objects.filter(period=period).order_by("id")[:limit]
             StatementMail.objects.filter(period=period).exclude(
