@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 
 from bonuses.models import LedgerEntry, Member, Payment
 from bonuses.models.ledger import reason_text
-from bonuses.selectors.statements import cents_to_money
+from bonuses.selectors.common import cents_to_money
 from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.links import referral_url
 

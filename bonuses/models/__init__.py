@@ -1,5 +1,6 @@
 from .claims import MemberClaim
 from .closes import MonthClose
+from .figures import ClosedFigures
 from .imports import ImportJob
 from .ledger import LedgerEntry
 from .members import Member, new_referral_code
@@ -8,6 +9,7 @@ from .plans import Package, Plan, PlanLevel
 from .sponsor_requests import SponsorRequest
 
 __all__ = [
+    "ClosedFigures",
     "ImportJob",
     "LedgerEntry",
     "Member",

@@ -14,7 +14,7 @@ from bonuses.services.plans import PlanTerms, all_plan_terms, terms_in_force
 from core.money import ZERO, money
 from core.periods import add_months, current_period, months_between
 
-from .statements import cents_to_money, downline_paid_by_period, member_earnings_cents
+from .common import cents_to_money, downline_paid_by_period, member_earnings_cents
 
 
 @dataclass(frozen=True)

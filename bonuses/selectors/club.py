@@ -20,7 +20,7 @@ from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.money import ZERO
 from core.periods import add_months, current_period, months_between
 
-from .statements import cents_to_money
+from .common import cents_to_money
 
 CHART_MONTHS = 12
 CACHE_KEY = "dashboard:club-figures:v1"
