@@ -58,6 +58,11 @@ def statement_json(*, member: Member, period: date | None = None) -> dict:
         "ledger_total": _amount(statement.ledger_total),
         "previous_balance": _amount(balance.closed),
         "pending": _amount(balance.pending),
+        "this_month": _amount(balance.this_month),
+        "not_closed": [
+            {"month": format_month(p), "amount": _amount(amount)}
+            for p, amount in balance.open_months
+        ],
         "balance": _amount(balance.total),
         "next_package": (
             {
