@@ -137,7 +137,10 @@ def test_twelve_months_table(member_client):
     member = enroll()
     pay(member, MAY)
     page = html(member_client(member).get("/me/"))
-    rows = re.findall(r'<tr data-period="[\d-]+"><td>(?:<a [^>]*>)?(\w+ \d{4})(?:</a>)?</td><td>([^<]*)</td>', page)
+    rows = re.findall(
+        r'<tr data-period="[\d-]+"><td>(?:<a [^>]*>)?(\w+ \d{4})(?:</a>)?</td><td>([^<]*)</td>',
+        page,
+    )
     assert len(rows) == 12
     assert rows[0] == ("June 2026", "—")
     assert rows[1] == ("May 2026", "yes")
