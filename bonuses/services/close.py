@@ -27,6 +27,7 @@ from core.bulk import insert_rows
 from core.money import money
 from core.periods import add_months, current_period, months_between, period_of
 
+from .dashboard import dashboard_changed_on_commit
 from .locks import lock_tree_for_insert
 from .period_locks import lock_period_for_close
 from .plans import PlanTerms, plan_terms
@@ -422,6 +423,7 @@ def month_close_one(*, period: date, by=None, dry_run: bool = False) -> CloseRes
     )
     result.entries = _write_entries(close, figures, by)
     write_closed_figures(period=period, figures=figures)
+    dashboard_changed_on_commit()  # the outstanding balance, the month's figures
     result.duration_ms = int((time.monotonic() - started) * 1000)
     close.duration_ms = result.duration_ms
     close.save(update_fields=["duration_ms"])
