@@ -1,3 +1,5 @@
+import json
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,8 +31,12 @@ class ClosedFigures(models.Model):
         related_name="+",
     )
     active = models.BooleanField(_("active"), default=False)
-    # Per level 1..n of the plan in force: [followers, active followers, earned cents].
-    levels = models.JSONField(_("levels"), default=list)
+    # Per level 1..n of the plan in force, as JSON lists of integers ("[3, 1, 0, 0]").
+    # Text, not jsonb: parsing a million documents made the COPY several times slower,
+    # and only Python reads them (parse_levels).
+    followers = models.TextField(_("followers per level"))
+    actives = models.TextField(_("active followers per level"))
+    earned = models.TextField(_("earned per level, cents"))
     referred = models.BigIntegerField(_("referred bonus, cents"), default=0)
 
     class Meta:
@@ -39,3 +45,18 @@ class ClosedFigures(models.Model):
 
     def __str__(self):
         return f"{self.member_id} · {self.period:%Y-%m}"
+
+    def levels(self, count: int) -> list[tuple[int, int, int]]:
+        """(followers, active followers, earned cents) for levels 1..count."""
+        return parse_levels(self.followers, self.actives, self.earned, count)
+
+
+def parse_levels(
+    followers: str, actives: str, earned: str, count: int
+) -> list[tuple[int, int, int]]:
+    """The three stored lists as (followers, active followers, earned cents) per level,
+    padded with zeros (or cut) to `count` levels."""
+    columns = [json.loads(text or "[]") for text in (followers, actives, earned)]
+    return [
+        tuple(int(column[k]) if k < len(column) else 0 for column in columns) for k in range(count)
+    ]

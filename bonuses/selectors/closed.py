@@ -7,7 +7,6 @@ through `member_statement`, which calls here for closed periods. Only imports th
 helpers (selectors.common) below it.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +14,7 @@ from decimal import Decimal
 from django.db import connection
 
 from bonuses.models import ClosedFigures, LedgerEntry, Member, MonthClose
+from bonuses.models.figures import parse_levels
 from bonuses.services.plans import PlanTerms, all_plan_terms, terms_in_force
 from core.money import ZERO
 
@@ -54,12 +54,6 @@ def closed_month(period: date) -> MonthClose | None:
     return MonthClose.objects.filter(period=period).only("period", "figures_stored").first()
 
 
-def _levels_from_json(value, levels: int) -> list[tuple[int, int, int]]:
-    rows = [tuple(int(x) for x in row) for row in (value or [])]
-    rows += [(0, 0, 0)] * (levels - len(rows))
-    return rows[:levels] if levels else rows
-
-
 def closed_member_month(
     *, member: Member, close: MonthClose, versions: list[PlanTerms] | None = None
 ) -> ClosedMonth:
@@ -71,9 +65,7 @@ def closed_member_month(
         row = ClosedFigures.objects.filter(period=period, member=member).first()
         if row is None:  # no follower within the levels, not paid: nothing to show
             return ClosedMonth(period, False, [(0, 0, 0)] * terms.levels, 0)
-        return ClosedMonth(
-            period, row.active, _levels_from_json(row.levels, terms.levels), int(row.referred)
-        )
+        return ClosedMonth(period, row.active, row.levels(terms.levels), int(row.referred))
     return _legacy_member_month(member, period, terms)
 
 
@@ -118,16 +110,14 @@ def closed_statements_rows(period: date, terms: PlanTerms) -> dict[int, ClosedMo
     result = {}
     with connection.chunked_cursor() as cursor:
         cursor.execute(
-            f"SELECT member_id, active, levels, referred FROM {table} WHERE period = %s",
+            f"SELECT member_id, active, followers, actives, earned, referred FROM {table} "
+            f"WHERE period = %s",
             [period],
         )
         while rows := cursor.fetchmany(20_000):
-            for member_id, active, levels, referred in rows:
-                if isinstance(levels, str):  # SQLite hands back the JSON text
-                    levels = json.loads(levels)
-                result[member_id] = ClosedMonth(
-                    period, bool(active), _levels_from_json(levels, terms.levels), int(referred)
-                )
+            for member_id, active, followers, actives, earned, referred in rows:
+                levels = parse_levels(followers, actives, earned, terms.levels)
+                result[member_id] = ClosedMonth(period, bool(active), levels, int(referred))
     return result
 
 

@@ -333,20 +333,28 @@ def _write_entries(close: MonthClose, figures: PeriodFigures, by) -> int:
     return insert_rows(LedgerEntry, columns, rows)
 
 
-def _figures_rows(figures: PeriodFigures) -> Iterator[tuple[int, bool, str, int]]:
-    """(member id, active, levels JSON, referred cents) of every member with something
-    to show: a follower within the levels or their own paid payment."""
-    zero = [0] * figures.terms.levels
+def _figures_rows(figures: PeriodFigures) -> Iterator[tuple[int, bool, str, str, str, int]]:
+    """(member id, active, followers, actives, earned, referred cents) of every member
+    with something to show: a follower within the levels or their own paid payment. The
+    per-level lists as JSON text: str() of a list of ints is JSON, made in C."""
+    zero = str([0] * figures.terms.levels)
     followers, actives, earned = figures.followers, figures.actives, figures.levels
     referred, active = figures.referred, figures.active
     for member_id in followers.keys() | active:
-        counts = followers.get(member_id, zero)
-        paid = actives.get(member_id, zero)
-        cents = earned.get(member_id, zero)
-        levels = ", ".join(
-            f"[{counts[k]}, {paid[k]}, {cents[k]}]" for k in range(figures.terms.levels)
+        counts = followers.get(member_id)
+        paid = actives.get(member_id)
+        cents = earned.get(member_id)
+        yield (
+            member_id,
+            member_id in active,
+            zero if counts is None else str(counts),
+            zero if paid is None else str(paid),
+            zero if cents is None else str(cents),
+            referred.get(member_id, 0),
         )
-        yield member_id, member_id in active, f"[{levels}]", referred.get(member_id, 0)
+
+
+FIGURES_COLUMNS = ["period", "member_id", "active", "followers", "actives", "earned", "referred"]
 
 
 def write_closed_figures(*, period: date, figures: PeriodFigures) -> int:
@@ -361,23 +369,19 @@ def write_closed_figures(*, period: date, figures: PeriodFigures) -> int:
     rows = _figures_rows(figures)
     if connection.vendor != "postgresql":
         day = connection.ops.adapt_datefield_value(period)
-        return insert_rows(
-            ClosedFigures,
-            ["period", "member_id", "active", "levels", "referred"],
-            ((day, m, active, levels, ref) for m, active, levels, ref in rows),
-        )
-    # COPY in text format we write ourselves: numbers, t/f and our own JSON need no
-    # escaping (see _copy_entries).
+        return insert_rows(ClosedFigures, FIGURES_COLUMNS, ((day, *row) for row in rows))
+    # COPY in text format we write ourselves: numbers, t/f and JSON lists of integers
+    # need no escaping (see _copy_entries).
     day = period.isoformat()
     table = connection.ops.quote_name(ClosedFigures._meta.db_table)
-    sql = f"COPY {table} (period, member_id, active, levels, referred) FROM STDIN"
+    sql = f"COPY {table} ({', '.join(FIGURES_COLUMNS)}) FROM STDIN"
     count = 0
     with connection.cursor() as cursor:
         while batch := list(islice(rows, 100_000)):
             buffer = io.StringIO()
             buffer.writelines(
-                f"{day}\t{m}\t{'t' if active else 'f'}\t{levels}\t{ref}\n"
-                for m, active, levels, ref in batch
+                f"{day}\t{m}\t{'t' if a else 'f'}\t{f}\t{p}\t{e}\t{r}\n"
+                for m, a, f, p, e, r in batch
             )
             buffer.seek(0)
             cursor.cursor.copy_expert(sql, buffer)
