@@ -229,17 +229,18 @@ def refresh_dashboard_figures() -> str:
     return f"{figures.members} members, {figures.accrued_this_month} accrued"
 
 
-def _is_stale(figures: ClubFigures) -> bool:
-    changed = cache.get(CHANGED_KEY)
-    return changed is not None and figures.computed_at.timestamp() < changed
-
-
 def dashboard_figures() -> ClubFigures | None:
     """The cached figures; queues a background refresh when they are stale or missing.
     With nothing cached, a small club's figures are computed inline; a large club's page
     says they are being computed rather than keep staff waiting for seconds.
     """
-    figures = cache.get(CACHE_KEY)
+    cached = cache.get_many([CACHE_KEY, CHANGED_KEY])
+    figures, changed = cached.get(CACHE_KEY), cached.get(CHANGED_KEY)
+
+    def _is_stale(figures: ClubFigures) -> bool:
+        # Computed before the last write that changed what they count.
+        return changed is not None and figures.computed_at.timestamp() < changed
+
     if figures is not None and figures.period != current_period():
         figures = None  # a new month began: last month's figures say nothing about it
     if figures is None or not figures.is_fresh() or _is_stale(figures):
