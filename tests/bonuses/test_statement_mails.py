@@ -197,9 +197,11 @@ def test_batches_read_a_fixed_number_of_queries_per_member(club, django_assert_m
     services.month_close(period=MAY)
     statement_mails_queue(period=MAY)
     count = StatementMail.objects.count()
-    # Per member: sponsor, own payment, downline counts, ledger balance; per batch: the
-    # locked rows with their members, the bulk update, savepoints; per run: plan versions.
-    with django_assert_max_num_queries(4 * count + 12):
+    # Per member: member_statement of a closed month (sponsor, own payment, the stored
+    # figures, the corrections since) and the ledger balance, whatever the downline; per
+    # batch: the locked rows with their members, the update, savepoints; per run: plan
+    # versions and the count of what is left.
+    with django_assert_max_num_queries(6 * count + 12):
         statement_mails_send(period=MAY, batch_size=100)
     assert len(mail.outbox) == count
 
@@ -336,3 +338,21 @@ def test_close_month_command_queues_the_statements(club, capsys, settings):
     assert "Statements queued for the worker" in capsys.readouterr().out
     # Tests run django-q2 synchronously: the queued task has sent them already.
     assert StatementMail.objects.filter(state="sent").count() == len(mail.outbox) > 3
+
+
+def test_the_statement_shows_corrections_posted_since_the_close(club, admin_user):
+    services.month_close(period=MAY)
+    # A level-1 follower's May payment is withdrawn after the close: corrections follow.
+    services.payment_mark_unpaid(member=club["a"], period=MAY, by=admin_user)
+    statement_mails_queue(period=MAY)
+    statement_mails_send(period=MAY)
+    member = club["member"]
+    figures = member_statement(member=member, period=MAY)
+    assert figures.closed and figures.corrections
+    [message] = mails_to(member.email)
+    assert "Corrections posted for this month since it closed" in message.body
+    [line] = figures.corrections
+    assert line.amount == Decimal("-1500.00")
+    assert "−1\N{NO-BREAK SPACE}500" in message.body or "-1\N{NO-BREAK SPACE}500" in message.body
+    html = html_of(message)
+    assert 'id="corrections"' in html and line.reason in html
