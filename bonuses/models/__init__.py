@@ -1,5 +1,6 @@
 from .claims import MemberClaim
 from .closes import MonthClose
+from .figures import MAX_LEVELS, DownlineCount, DownlineVolume
 from .imports import ImportJob
 from .ledger import LedgerEntry
 from .members import Member, new_referral_code
@@ -8,6 +9,9 @@ from .plans import Package, Plan, PlanLevel
 from .sponsor_requests import SponsorRequest
 
 __all__ = [
+    "MAX_LEVELS",
+    "DownlineCount",
+    "DownlineVolume",
     "ImportJob",
     "LedgerEntry",
     "Member",

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from bonuses.models import Member, Payment
+from bonuses.models import DownlineCount, DownlineVolume, Member, MonthClose, Payment
 from bonuses.models.members import path_bounds
 from bonuses.services.plans import PlanTerms, all_plan_terms, terms_in_force
 from core.money import ZERO, money
@@ -109,6 +109,51 @@ def downline_paid_by_period(member: Member, levels: int, periods: list[date]) ->
         return [(_as_date(p), lv, int(c), n) for p, lv, c, n in cursor.fetchall()]
 
 
+def maintained_level_counts(member: Member, period: date, levels: int) -> list[tuple]:
+    """downline_level_counts read from the maintained figures of an open period: two
+    index lookups on the member's own rows, whatever the size of the downline."""
+    q = connection.ops.quote_name
+    counts, volumes = q(DownlineCount._meta.db_table), q(DownlineVolume._meta.db_table)
+    sql = (
+        f"SELECT level, NULL, followers FROM {counts} "
+        f"WHERE earner_id = %s AND level <= %s AND followers <> 0 "
+        f"UNION ALL SELECT level, cents, paid FROM {volumes} "
+        f"WHERE earner_id = %s AND period = %s AND level <= %s AND paid <> 0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member.pk, levels, member.pk, period, levels])
+        fetched = cursor.fetchall()
+    followers: dict[int, int] = defaultdict(int)
+    rows = []
+    paid: dict[int, int] = defaultdict(int)
+    for level, cents, count in fetched:
+        if cents is None:
+            followers[level] += count
+        else:
+            rows.append((level, int(cents), count))
+            paid[level] += count
+    for level, total in sorted(followers.items()):
+        if total > paid[level]:
+            rows.append((level, None, total - paid[level]))
+    return rows
+
+
+def maintained_paid_by_period(member: Member, levels: int, periods: list[date]) -> list[tuple]:
+    """downline_paid_by_period for open periods, read from the maintained figures: an
+    index range over the member's own rows."""
+    if not periods:
+        return []
+    volumes = connection.ops.quote_name(DownlineVolume._meta.db_table)
+    marks = ", ".join(["%s"] * len(periods))
+    sql = (
+        f"SELECT period, level, cents, paid FROM {volumes} WHERE earner_id = %s "
+        f"AND period IN ({marks}) AND level <= %s AND paid <> 0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member.pk, *periods, levels])
+        return [(_as_date(p), lv, int(c), n) for p, lv, c, n in cursor.fetchall()]
+
+
 def level_cents(terms: PlanTerms, rows) -> list[int]:
     """Earnings per level in cents from (level, cents, count) rows of paid payments."""
     earned = [0] * terms.levels
@@ -132,16 +177,20 @@ def member_earnings_cents(
 def member_statement(
     *, member: Member, period: date | None = None, versions: list[PlanTerms] | None = None
 ) -> Statement:
-    """The member's statement for `period` (default: this month), computed live on the
-    tree as it stands. A fixed number of queries, whatever the size of the downline.
-    `versions`: all_plan_terms(), when the caller has already read them."""
+    """The member's statement for `period` (default: this month), on the tree as it
+    stands: an open period from the maintained figures (bonuses.models.figures), a
+    closed one computed over the downline. A fixed number of queries, whatever the size
+    of the downline. `versions`: all_plan_terms(), when the caller has already read them."""
     period = period_of(period) if period else current_period()
     terms = terms_in_force(versions or all_plan_terms(), period)
     sponsor = Member.objects.filter(pk=member.sponsor_id).first() if member.sponsor_id else None
     payment = Payment.objects.filter(member=member, period=period).first()
     active = bool(payment and payment.paid)
     own_cents = int(payment.amount * 100) if active else None
-    rows = downline_level_counts(member, period, terms.levels)
+    if MonthClose.objects.filter(period=period).exists():
+        rows = downline_level_counts(member, period, terms.levels)
+    else:
+        rows = maintained_level_counts(member, period, terms.levels)
     earned, referred = member_earnings_cents(
         terms, has_sponsor=member.depth > 1, own_cents=own_cents, rows=rows
     )
