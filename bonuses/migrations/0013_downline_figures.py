@@ -120,5 +120,32 @@ class Migration(migrations.Migration):
                 name="downline_volume_level",
             ),
         ),
+        migrations.CreateModel(
+            name="FiguresCheck",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("checked_at", models.DateTimeField(auto_now_add=True, verbose_name="checked at")),
+                ("period", models.DateField(verbose_name="month")),
+                ("members", models.PositiveIntegerField(verbose_name="members checked")),
+                ("sample", models.BooleanField(default=False, verbose_name="sample")),
+                ("differences", models.PositiveIntegerField(verbose_name="differences")),
+                ("repaired", models.BooleanField(default=False, verbose_name="repaired")),
+                ("details", models.JSONField(blank=True, default=list, verbose_name="details")),
+                (
+                    "duration_ms",
+                    models.PositiveIntegerField(default=0, verbose_name="duration, ms"),
+                ),
+            ],
+            options={
+                "verbose_name": "statements check",
+                "verbose_name_plural": "statements checks",
+                "ordering": ["-checked_at"],
+            },
+        ),
         migrations.RunPython(fill_figures, migrations.RunPython.noop),
     ]

@@ -1,6 +1,6 @@
 from .claims import MemberClaim
 from .closes import MonthClose
-from .figures import MAX_LEVELS, DownlineCount, DownlineVolume
+from .figures import MAX_LEVELS, DownlineCount, DownlineVolume, FiguresCheck
 from .imports import ImportJob
 from .ledger import LedgerEntry
 from .members import Member, new_referral_code
@@ -12,6 +12,7 @@ __all__ = [
     "MAX_LEVELS",
     "DownlineCount",
     "DownlineVolume",
+    "FiguresCheck",
     "ImportJob",
     "LedgerEntry",
     "Member",

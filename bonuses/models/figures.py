@@ -64,3 +64,22 @@ class DownlineVolume(models.Model):
             # The close and the safety net read one period's rows in earner order.
             models.Index(fields=["period", "earner"], name="downline_volume_period_idx"),
         ]
+
+
+class FiguresCheck(models.Model):
+    """One run of the safety net (`check_statements`): the maintained figures of a
+    period compared with the figures computed over the downline."""
+
+    checked_at = models.DateTimeField(_("checked at"), auto_now_add=True)
+    period = models.DateField(_("month"))
+    members = models.PositiveIntegerField(_("members checked"))
+    sample = models.BooleanField(_("sample"), default=False)
+    differences = models.PositiveIntegerField(_("differences"))
+    repaired = models.BooleanField(_("repaired"), default=False)
+    details = models.JSONField(_("details"), default=list, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration, ms"), default=0)
+
+    class Meta:
+        verbose_name = _("statements check")
+        verbose_name_plural = _("statements checks")
+        ordering = ["-checked_at"]

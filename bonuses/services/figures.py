@@ -152,7 +152,13 @@ def figures_detach(*, member: Member) -> None:
     _shift(member, -1)
 
 
-def _fill(*, since_id: int | None = None, period: date | None = None, counts: bool = True) -> None:
+def _fill(
+    *,
+    since_id: int | None = None,
+    period: date | None = None,
+    counts: bool = True,
+    volumes: bool = True,
+) -> None:
     """Add the weight of members (all, or those with id >= since_id) to their ancestors'
     rows: one INSERT ... SELECT per level and table. Volumes of `period` only, or of
     every open period."""
@@ -176,6 +182,8 @@ def _fill(*, since_id: int | None = None, period: date | None = None, counts: bo
                     f"DO UPDATE SET followers = {count_table}.followers + EXCLUDED.followers",
                     who_params,
                 )
+            if not volumes:
+                continue
             cursor.execute(
                 f"INSERT INTO {volume_table} (earner_id, period, level, cents, paid) "
                 f"SELECT a.id, p.period, {k}, CAST(ROUND(p.amount * 100) AS BIGINT), COUNT(*) "
@@ -196,17 +204,60 @@ def figures_add_members(*, since_id: int) -> None:
     _fill(since_id=since_id)
 
 
-def figures_rebuild(*, period: date | None = None) -> None:
-    """Recompute the figures from the tree and the payments, set-based: the counts and
-    every open period's volumes, or only `period`'s volumes (a closed period's too, as
-    the close would read it now). The safety net's repair; takes the tree lock."""
+def figures_rebuild(*, period: date | None = None, counts: bool = True) -> None:
+    """Recompute the figures from the tree and the payments, set-based: the volumes of
+    `period` (a closed period's too, as the close would read it now) or of every open
+    period, and with `counts` the follower counts. The safety net's repair; takes the
+    tree lock exclusive, so nothing changes under it."""
     from .locks import lock_tree_exclusive
 
     lock_tree_exclusive()
-    if period is None:
+    if counts:
         DownlineCount.objects.all().delete()
+        _fill(counts=True, volumes=False)
+    if period is None:
         DownlineVolume.objects.exclude(period__in=MonthClose.objects.values("period")).delete()
-        _fill()
     else:
         DownlineVolume.objects.filter(period=period).delete()
-        _fill(period=period, counts=False)
+    _fill(period=period, counts=False)
+
+
+def figures_check(
+    *, period: date | None = None, sample: int | None = None, repair: bool = False
+):
+    """The safety net: compare the maintained figures of open `period` (default: this
+    month) with the figures computed over the downline, for every member or a random
+    `sample` of them; with `repair`, rebuild the period (and the counts) set-based when
+    anything differs. Records and returns a FiguresCheck; its `details` hold the first
+    differences as [member id, level, cents or null for followers, expected, found].
+    Raises ValueError for a closed period (its rows are what the close read)."""
+    import time
+
+    from django.db import transaction
+
+    from bonuses.models import FiguresCheck
+    from bonuses.selectors.figures_check import compare_all, compare_members, sample_members
+    from core.periods import current_period, period_of
+
+    started = time.monotonic()
+    period = period_of(period) if period else current_period()
+    if MonthClose.objects.filter(period=period).exists():
+        raise ValueError("a closed month's figures are what its close read; check open months")
+    with transaction.atomic():
+        if sample is not None:
+            comparison = compare_members(period=period, members=sample_members(sample))
+        else:
+            comparison = compare_all(period=period)
+        repaired = False
+        if repair and comparison.differences:
+            figures_rebuild(period=period, counts=True)
+            repaired = True
+        return FiguresCheck.objects.create(
+            period=period,
+            members=comparison.members,
+            sample=comparison.sample,
+            differences=len(comparison.differences),
+            repaired=repaired,
+            details=[list(d) for d in comparison.differences[:50]],
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
