@@ -173,7 +173,8 @@ def payments_set_batch(
             closed=closed,
             changes=changes,
         )[1]
-        for m in members
+        # In id order: two batches sharing members lock their payment rows in one order.
+        for m in sorted(members, key=lambda m: m.pk)
     )
     figures_payments_changed(period=period, changes=changes)
     return changed

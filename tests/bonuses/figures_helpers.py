@@ -62,9 +62,7 @@ def naive_month_total(member: Member, period: date) -> Decimal:
     """DESIGN.md's rules for one member and period, one follower at a time."""
     terms = terms_in_force(all_plan_terms(), period)
     sponsor = dict(Member.objects.values_list("id", "sponsor_id"))
-    paid = dict(
-        Payment.objects.filter(paid=True, period=period).values_list("member_id", "amount")
-    )
+    paid = dict(Payment.objects.filter(paid=True, period=period).values_list("member_id", "amount"))
     total = Decimal("0.00")
     own = paid.get(member.pk)
     if not (terms.earner_must_be_active and own is None):

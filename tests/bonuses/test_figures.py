@@ -32,9 +32,12 @@ def _june(time_machine):
 def test_worked_example_keeps_the_followers_and_payments_per_level():
     m = worked_example(JUNE)
     member = m["member"]
-    assert dict(
-        DownlineCount.objects.filter(earner=member).values_list("level", "followers")
-    ) == {1: 1, 2: 2, 3: 1, 4: 2}
+    assert dict(DownlineCount.objects.filter(earner=member).values_list("level", "followers")) == {
+        1: 1,
+        2: 2,
+        3: 1,
+        4: 2,
+    }
     assert set(
         DownlineVolume.objects.filter(earner=member, period=JUNE).values_list(
             "level", "cents", "paid"
@@ -127,8 +130,14 @@ def test_imports_fill_the_figures_set_based(tmp_path):
     )
     call_command("import_members", path)
     assert DownlineCount.objects.get(earner=boss, level=3).followers == 5
-    rows = [["N1", "2026-06", "", "да"], ["N2", "2026-06", "9000", "да"], ["N5", "2026-05", "", "1"]]
-    payments = write(tmp_path, "payments.csv", csv_bytes(rows, ["member", "month", "amount", "paid"]))
+    rows = [
+        ["N1", "2026-06", "", "да"],
+        ["N2", "2026-06", "9000", "да"],
+        ["N5", "2026-05", "", "1"],
+    ]
+    payments = write(
+        tmp_path, "payments.csv", csv_bytes(rows, ["member", "month", "amount", "paid"])
+    )
     call_command("import_payments", payments)
     assert_figures_exact(PERIODS)
     rows = [["N2", "2026-06", "", "нет"], ["N5", "2026-05", "12000", "1"]]
