@@ -36,6 +36,9 @@ class DownlineCount(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"#{self.earner_id} L{self.level}: {self.followers}"
+
 
 class DownlineVolume(models.Model):
     """How many followers `level` steps below `earner` paid `cents` for `period`.
@@ -65,6 +68,9 @@ class DownlineVolume(models.Model):
             models.Index(fields=["period", "earner"], name="downline_volume_period_idx"),
         ]
 
+    def __str__(self):
+        return f"#{self.earner_id} {self.period:%Y-%m} L{self.level} {self.cents}: {self.paid}"
+
 
 class FiguresCheck(models.Model):
     """One run of the safety net (`check_statements`): the maintained figures of a
@@ -83,3 +89,6 @@ class FiguresCheck(models.Model):
         verbose_name = _("statements check")
         verbose_name_plural = _("statements checks")
         ordering = ["-checked_at"]
+
+    def __str__(self):
+        return f"{self.period:%Y-%m} {self.checked_at:%Y-%m-%d %H:%M}: {self.differences}"

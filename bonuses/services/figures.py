@@ -132,8 +132,15 @@ def _shift(member: Member, sign: int, *, volumes: bool = True) -> None:
             f"ON CONFLICT (earner_id, period, level, cents) "
             f"DO UPDATE SET paid = {volume_table}.paid + EXCLUDED.paid",
             [
-                member.depth, sign, member.pk, MAX_LEVELS, member.pk, True,
-                *ancestors, member.depth, MAX_LEVELS,
+                member.depth,
+                sign,
+                member.pk,
+                MAX_LEVELS,
+                member.pk,
+                True,
+                *ancestors,
+                member.depth,
+                MAX_LEVELS,
             ],  # fmt: skip
         )
 
@@ -222,9 +229,7 @@ def figures_rebuild(*, period: date | None = None, counts: bool = True) -> None:
     _fill(period=period, counts=False)
 
 
-def figures_check(
-    *, period: date | None = None, sample: int | None = None, repair: bool = False
-):
+def figures_check(*, period: date | None = None, sample: int | None = None, repair: bool = False):
     """The safety net: compare the maintained figures of open `period` (default: this
     month) with the figures computed over the downline, for every member or a random
     `sample` of them; with `repair`, rebuild the period (and the counts) set-based when

@@ -108,7 +108,9 @@ PERIODS = [APRIL, MAY, JUNE]
 steps = st.lists(
     st.one_of(
         st.tuples(st.just("enroll"), st.integers(0, 30), st.booleans()),
-        st.tuples(st.just("pay"), st.integers(0, 30), st.integers(0, 2), st.one_of(st.none(), amounts)),
+        st.tuples(
+            st.just("pay"), st.integers(0, 30), st.integers(0, 2), st.one_of(st.none(), amounts)
+        ),
         st.tuples(st.just("unpay"), st.integers(0, 30), st.integers(0, 2)),
         st.tuples(st.just("move"), st.integers(0, 30), st.one_of(st.none(), st.integers(0, 30))),
         st.tuples(st.just("plan"), st.lists(rates, min_size=1, max_size=6), st.booleans()),

@@ -1,6 +1,7 @@
 """Maintained figures: every service that changes the inputs keeps them equal to the
 naive computation; the readers use them; the safety net finds and repairs a difference."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -232,3 +233,27 @@ def test_the_nightly_check_samples_and_the_dashboard_shows_it(admin_client):
     page = admin_client.get(reverse("admin:index")).content.decode()
     assert 'id="statements-check" data-differences="3"' in page
     assert "check_statements --repair" in page
+
+
+def test_a_period_from_the_figures_equals_the_walk_of_the_tree():
+    from bonuses.services.close import compute_period, compute_period_from_figures
+    from bonuses.services.plans import plan_terms
+
+    worked_example(JUNE)
+    seed_club(members=200, months=2, seed=9)
+    for must_be_active in (False, True):
+        services.plan_create_version(
+            effective_from=JUNE if not must_be_active else date(2026, 7, 1),
+            monthly_price="15000",
+            rates=["0.1", "0.05", "0.033"],
+            referred_rate="0.05",
+            packages=[],
+            earner_must_be_active=must_be_active,
+        )
+        terms = plan_terms(JUNE if not must_be_active else date(2026, 7, 1))
+        walked, kept = compute_period(JUNE, terms), compute_period_from_figures(JUNE, terms)
+        assert {m: row for m, row in kept.levels.items() if any(row)} == {
+            m: row for m, row in walked.levels.items() if any(row)
+        }
+        assert kept.referred == walked.referred
+        assert kept.payments == walked.payments
