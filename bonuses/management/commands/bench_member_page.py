@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 f"{connection.vendor}: gave a new member a {downline}-member downline in a "
                 f"club of {club} in {time.perf_counter() - started:.1f} s."
             )
-        clients = {"10 000-downline member": self._client(member)}
+        clients = {"downline member": self._client(member)}
         if founder:
             top = Member.objects.order_by("id").first()
             if top.user_id is None:
