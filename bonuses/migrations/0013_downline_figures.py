@@ -15,7 +15,7 @@ def fill_figures(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bonuses", "0010_member_search_ledger_reasons"),
+        ("bonuses", "0011_closed_figures"),
     ]
 
     operations = [

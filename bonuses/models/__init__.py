@@ -1,6 +1,7 @@
 from .claims import MemberClaim
 from .closes import MonthClose
-from .figures import MAX_LEVELS, DownlineCount, DownlineVolume, FiguresCheck
+from .downline import MAX_LEVELS, DownlineCount, DownlineVolume, FiguresCheck
+from .figures import ClosedFigures
 from .imports import ImportJob
 from .ledger import LedgerEntry
 from .members import Member, new_referral_code
@@ -10,6 +11,7 @@ from .sponsor_requests import SponsorRequest
 
 __all__ = [
     "MAX_LEVELS",
+    "ClosedFigures",
     "DownlineCount",
     "DownlineVolume",
     "FiguresCheck",

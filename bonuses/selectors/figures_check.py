@@ -13,7 +13,7 @@ from django.db import connection
 
 from bonuses.models import MAX_LEVELS, DownlineCount, DownlineVolume, Member
 
-from .statements import downline_level_counts
+from .common import downline_level_counts
 
 
 @dataclass

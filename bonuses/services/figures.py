@@ -1,4 +1,4 @@
-"""Upkeep of the maintained per-member figures (bonuses.models.figures, docs/statements.md).
+"""Upkeep of the maintained per-member figures (bonuses.models.downline, docs/statements.md).
 
 Every service that changes a payment of an open month or the tree calls one of these in
 its own transaction, so the figures are exact whenever that transaction commits:

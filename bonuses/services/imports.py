@@ -22,6 +22,7 @@ from bonuses.models.members import new_referral_code as new_code
 from core.bulk import insert_rows, reset_sequences
 from core.money import money
 
+from .dashboard import dashboard_changed_on_commit
 from .figures import figures_add_members, figures_payments_changed
 from .ledger import ledger_open_balances
 from .locks import lock_tree_exclusive, lock_tree_for_insert
@@ -170,6 +171,7 @@ def members_import(*, plan, by=None, progress=None, source: str = "") -> dict[st
     if connection.vendor == "postgresql" and len(new_rows) > 10_000:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Member._meta.db_table}")
+    dashboard_changed_on_commit()  # member count, new members, balances
     return plan.counts()
 
 
@@ -242,6 +244,7 @@ def payments_import(*, plan, by=None) -> dict[str, int]:
             )
             changes += _update_payments([r for r in rows if r.existing is not None], by)
             figures_payments_changed(period=period, changes=changes)
+    dashboard_changed_on_commit()  # active members, bonuses
     return plan.counts()
 
 

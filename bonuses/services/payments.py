@@ -19,6 +19,7 @@ from core.money import money
 from core.periods import period_of
 
 from .corrections import post_payment_corrections
+from .dashboard import dashboard_changed_on_commit
 from .figures import figures_payments_changed
 from .locks import lock_tree_for_insert
 from .period_locks import lock_period_corrections, lock_period_for_payments
@@ -177,4 +178,6 @@ def payments_set_batch(
         for m in sorted(members, key=lambda m: m.pk)
     )
     figures_payments_changed(period=period, changes=changes)
+    if changed:
+        dashboard_changed_on_commit()  # active members, bonuses
     return changed

@@ -170,7 +170,7 @@ def plan_create_version(
     if not rates:
         raise ValidationError({"rates": _("The plan needs at least one level.")})
     if len(rates) > MAX_LEVELS:
-        # The maintained statement figures (bonuses.models.figures) go this deep.
+        # The maintained statement figures (bonuses.models.downline) go this deep.
         raise ValidationError(
             {"rates": _("A plan has at most %(max)s levels.") % {"max": MAX_LEVELS}}
         )
