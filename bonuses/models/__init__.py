@@ -6,6 +6,7 @@ from .members import Member, new_referral_code
 from .payments import Payment
 from .plans import Package, Plan, PlanLevel
 from .sponsor_requests import SponsorRequest
+from .visits import ReferralVisit
 
 __all__ = [
     "ImportJob",
@@ -17,6 +18,7 @@ __all__ = [
     "Payment",
     "Plan",
     "PlanLevel",
+    "ReferralVisit",
     "SponsorRequest",
     "new_referral_code",
 ]
