@@ -27,6 +27,7 @@ urlpatterns = [
     path("password-reset/done/", auth.password_reset_complete, name="password_reset_complete"),
     path("me/", me.me, name="me"),
     path("me/tree/<str:key>/", me.tree, name="tree"),
+    path("me/card/", me.card, name="card"),
     path("me/sponsor/", me.name_sponsor, name="name_sponsor"),
     path("claim/code/", claims.claim_code, name="claim_code"),
     path("claim/send-again/", claims.claim_send_again, name="claim_send_again"),

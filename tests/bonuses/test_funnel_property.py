@@ -76,7 +76,9 @@ def test_funnel_matches_a_naive_recount(club):
     with transaction.atomic():
         members = []
         for parent, joined in zip(club["parents"], club["joined"], strict=True):
-            members.append(enroll(members[parent] if parent is not None else None, joined_on=joined))
+            members.append(
+                enroll(members[parent] if parent is not None else None, joined_on=joined)
+            )
         for member, payments in zip(members, club["payments"], strict=True):
             for k, paid in payments.items():
                 Payment.objects.create(
