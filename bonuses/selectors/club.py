@@ -20,6 +20,7 @@ from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.money import ZERO
 from core.periods import add_months, current_period, months_between
 
+from .funnel import ClubFunnel, club_funnel
 from .statements import cents_to_money
 
 CHART_MONTHS = 12
@@ -53,6 +54,7 @@ class ClubFigures:
     outstanding: Decimal
     months: list[MonthFigure] = field(default_factory=list)
     top_earners: list[tuple[int, str, Decimal]] | None = None  # (member id, name, amount)
+    funnel: ClubFunnel | None = None  # the referral funnel and top referrers (issue 17)
 
     def is_fresh(self) -> bool:
         return (timezone.now() - self.computed_at).total_seconds() < FRESH_SECONDS
@@ -196,6 +198,7 @@ def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
         outstanding=_outstanding(),
         months=months,
         top_earners=top_earners,
+        funnel=club_funnel(months=CHART_MONTHS),
     )
 
 

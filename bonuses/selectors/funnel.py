@@ -14,7 +14,6 @@ sponsor counts for the new one), like the bonuses.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -24,12 +23,6 @@ from core.periods import add_months, current_period, months_between
 
 MONTHS = 12
 TOP_REFERRERS = 10
-CACHE_KEY = "dashboard:club-funnel:v1"
-REFRESH_LOCK_KEY = "dashboard:club-funnel:refreshing"
-FRESH_SECONDS = 5 * 60
-KEEP_SECONDS = 7 * 24 * 60 * 60
-INLINE_LIMIT = 20_000  # members: past this the dashboard waits for the background task
-REFRESH_LOCK_SECONDS = 10 * 60
 
 
 @dataclass(frozen=True)
@@ -213,36 +206,3 @@ def funnel_rows(*, months: int = MONTHS, until: date | None = None):
             table.setdefault((member_id, _as_date(month)), [0, 0, 0])[column] = int(n or 0)
     for (member_id, month), (o, s, p) in sorted(table.items()):
         yield {"member_id": member_id, "month": month, "opened": o, "signed_up": s, "paid_first": p}
-
-
-def refresh_club_funnel() -> str:
-    """Recompute the club's funnel into the shared cache (the dashboard's)."""
-    try:
-        figures = club_funnel()
-        cache.set(CACHE_KEY, (current_period(), figures), KEEP_SECONDS)
-    finally:
-        cache.delete(REFRESH_LOCK_KEY)
-    return f"{figures.funnel.totals.paid_first} first payments in {MONTHS} months"
-
-
-def dashboard_funnel() -> ClubFunnel | None:
-    """The cached club funnel, refreshed in the background when older than five minutes;
-    computed inline for a small club with nothing cached, None while a large club's first
-    computation runs (the same rule as bonuses.selectors.club.dashboard_figures)."""
-    cached = cache.get(CACHE_KEY)
-    figures = cached[1] if cached and cached[0] == current_period() else None
-    stale = (
-        figures is None or (timezone.now() - figures.computed_at).total_seconds() > FRESH_SECONDS
-    )
-    if stale and cache.add(REFRESH_LOCK_KEY, 1, REFRESH_LOCK_SECONDS):
-        from django_q.tasks import async_task
-
-        from bonuses.tasks import FUNNEL_TASK
-
-        async_task("bonuses.tasks.refresh_funnel", task_name=FUNNEL_TASK)
-        cached = cache.get(CACHE_KEY)  # django-q2 in sync mode ran it already
-        figures = cached[1] if cached and cached[0] == current_period() else figures
-    if figures is None and Member.objects.count() <= INLINE_LIMIT:
-        figures = club_funnel()
-        cache.set(CACHE_KEY, (current_period(), figures), FRESH_SECONDS)
-    return figures
