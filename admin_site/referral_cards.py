@@ -19,9 +19,9 @@ CARDS_LIMIT = 200
 def print_cards(modeladmin, request, queryset):
     """The chosen members' cards on A4 sheets (ten a sheet), one page to print."""
     members = list(
-        queryset.order_by("last_name", "first_name", "pk").only("first_name", "referral_code")[
-            : CARDS_LIMIT + 1
-        ]
+        queryset.select_related(None)
+        .order_by("last_name", "first_name", "pk")
+        .only("first_name", "referral_code")[: CARDS_LIMIT + 1]
     )
     if len(members) > CARDS_LIMIT:
         modeladmin.message_user(
