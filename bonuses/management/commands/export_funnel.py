@@ -5,7 +5,10 @@ from bonuses.resources import add_delimiter_argument
 
 
 class Command(BaseCommand):
-    help = "Export every member's referral funnel of the last 12 months (opened, signed up, paid first month) to a .csv or .xlsx file."
+    help = (
+        "Export every member's referral funnel of the last 12 months (opened, signed up, "
+        "paid first month) to a .csv or .xlsx file."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
