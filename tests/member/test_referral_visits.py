@@ -181,6 +181,6 @@ def test_counting_costs_the_page_one_write(client):
         visit(Client(), sponsor, address="10.4.0.1", agent="curl/8")
     with CaptureQueriesContext(connection) as person:
         visit(Client(), sponsor, address="10.4.0.2")
-    extra = [q["sql"] for q in person.captured_queries[len(bot.captured_queries) :]]
-    assert len(person.captured_queries) == len(bot.captured_queries) + 1
-    assert "ON CONFLICT" in " ".join(q["sql"] for q in person.captured_queries), extra
+    writes = [q["sql"] for q in person.captured_queries]
+    assert len(writes) == len(bot.captured_queries) + 1
+    assert sum("ON CONFLICT" in sql for sql in writes) == 1

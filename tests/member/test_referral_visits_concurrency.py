@@ -31,3 +31,13 @@ def test_racing_visits_under_the_cap_all_count(on_postgres):
     errors = run_together(30, lambda i: referral_visit_record(member_id=sponsor.pk, day=DAY))
     assert errors == []
     assert ReferralVisit.objects.get(member=sponsor, day=DAY).opened == 30
+
+
+def test_the_commit_setting_ends_with_the_visit(on_postgres):
+    from django.db import connection
+
+    sponsor = enroll()
+    assert referral_visit_record(member_id=sponsor.pk, day=DAY)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
