@@ -174,16 +174,24 @@ def _funnel_context(figures) -> dict:
                     "label": _("Opened"),
                     "data": [m.opened for m in months],
                     "backgroundColor": SECONDARY,
+                    # Unfold draws a chart's bars over each other; a funnel's steps stand
+                    # side by side.
+                    "grouped": True,
+                    "maxBarThickness": 10,
                 },
                 {
                     "label": _("Signed up"),
                     "data": [m.signed_up for m in months],
                     "backgroundColor": "var(--color-primary-500)",
+                    "grouped": True,
+                    "maxBarThickness": 10,
                 },
                 {
                     "label": _("Paid first month"),
                     "data": [m.paid_first for m in months],
                     "backgroundColor": "var(--color-primary-800)",
+                    "grouped": True,
+                    "maxBarThickness": 10,
                 },
             ],
         ),
