@@ -18,7 +18,6 @@ from core.periods import format_month
 # (admin_site.background_tasks.task_title).
 MONTH_CLOSE_SCHEDULE = "Close past months"
 DASHBOARD_TASK = "Refresh dashboard figures"
-FUNNEL_TASK = "Refresh referral funnel"
 # 00:10 club time on the 1st: django-q2 reads CRON in settings.TIME_ZONE (Asia/Almaty).
 MONTH_CLOSE_CRON = "10 0 1 * *"
 
@@ -51,13 +50,6 @@ def close_month(period: str, user_id: int | None, through: bool = False) -> dict
 def refresh_dashboard() -> str:
     """Recompute the dashboard's club figures into the shared cache."""
     return refresh_dashboard_figures()
-
-
-def refresh_funnel() -> str:
-    """Recompute the dashboard's referral funnel into the shared cache."""
-    from bonuses.selectors.funnel import refresh_club_funnel
-
-    return refresh_club_funnel()
 
 
 IMPORTS_TIDY_SCHEDULE = "Tidy imports"
