@@ -184,3 +184,13 @@ def test_counting_costs_the_page_one_write(client):
     writes = [q["sql"] for q in person.captured_queries]
     assert len(writes) == len(bot.captured_queries) + 1
     assert sum("ON CONFLICT" in sql for sql in writes) == 1
+
+
+def test_the_member_opening_their_own_link_is_not_counted(member_client):
+    sponsor = enroll()
+    client = member_client(sponsor)
+    assert visit(client, sponsor).status_code == 302
+    assert opened(sponsor) == 0
+    other = enroll()
+    visit(client, other)  # the same login opening a friend's link does count
+    assert opened(other) == 1
