@@ -92,8 +92,8 @@ def referral_visit_record(*, member_id: int, day: date, cap: int | None = None) 
 def referral_visit_count(*, request, member) -> bool:
     """Count a visit of `member`'s referral link by the person behind `request`, at most
     once per person and day, never for a bot, a non-GET request or the member themself,
-    and never past the daily cap. Marks the request's session (the caller saves it). Returns whether the
-    visit counted; the caller must answer the same either way."""
+    and never past the daily cap. Marks the request's session (the caller saves it).
+    Returns whether the visit counted; the caller must answer the same either way."""
     if request.method != "GET" or is_bot(request.META.get("HTTP_USER_AGENT", "")):
         return False
     user = getattr(request, "user", None)
