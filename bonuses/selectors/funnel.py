@@ -60,7 +60,7 @@ class Funnel:
 class ClubFunnel:
     computed_at: datetime
     funnel: Funnel
-    # (member id, name, first payments in the window), most first payments first.
+    # (member id, "surname name" as the top earners, first payments in the window), most first.
     top_referrers: list[tuple[int, str, int]] = field(default_factory=list)
 
 
@@ -168,7 +168,7 @@ def club_funnel(*, months: int = MONTHS, until: date | None = None) -> ClubFunne
     return ClubFunnel(
         computed_at=timezone.now(),
         funnel=_funnel(counts, periods),
-        top_referrers=[(pk, f"{fn} {ln}".strip(), n) for pk, fn, ln, n in top],
+        top_referrers=[(pk, f"{ln} {fn}".strip(), n) for pk, fn, ln, n in top],
     )
 
 

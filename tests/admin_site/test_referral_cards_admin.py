@@ -108,5 +108,5 @@ def test_dashboard_shows_the_club_funnel_and_top_referrers(client, desk_user):
     html = response.content.decode()
     assert 'id="dashboard-funnel"' in html
     assert "This month: 0 opened, 2 signed up, 2 paid their first month" in html
-    assert "Best Referrer" in response.context["top_referrers"]["rows"][0][0]
+    assert "Referrer Best" in response.context["top_referrers"]["rows"][0][0]
     assert response.context["top_referrers"]["rows"][0][1] == 2

@@ -169,7 +169,7 @@ def test_staff_print_cards_for_chosen_members_and_see_the_funnel(
     page.goto("/admin/")
     page.locator("#dashboard-funnel").scroll_into_view_if_needed()
     page.wait_for_selector("#top-referrers")
-    assert "Dana Seitova" in page.locator("#top-referrers").inner_text()
+    assert "Seitova Dana" in page.locator("#top-referrers").inner_text()
     page.locator("#dashboard-funnel").screenshot(path=str(_shot("referral-admin-dashboard")))
 
     page.goto(f"/admin/bonuses/member/{member.pk}/change/")
