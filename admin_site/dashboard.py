@@ -41,11 +41,21 @@ def _member_link(member_id: int, name: str) -> str:
     return format_html('<a href="{}" class="text-primary-600">{}</a>', url, name)
 
 
-def _kpis(figures, last_close, next_close) -> list[dict]:
-    change = figures.active_this_month - figures.active_last_month
-    accrued_note = _("so far this month, as of %(time)s") % {
+def as_of(figures) -> str:
+    """ "as of 19:05" for a card whose figure comes from the cache, "· updating" when a
+    write since has made it stale (its refresh is queued)."""
+    text = _("as of %(time)s") % {
         "time": formats.time_format(timezone.localtime(figures.computed_at), "H:i")
     }
+    if figures.stale:
+        text += " · " + _("updating")
+    return text
+
+
+def _kpis(figures, last_close, next_close) -> list[dict]:
+    change = figures.active_this_month - figures.active_last_month
+    when = as_of(figures)
+    accrued_note = _("so far this month, %(as_of)s") % {"as_of": when}
     if figures.accrued_is_estimate:
         accrued_note += " · " + _("before the active-earner rule")
     if last_close is not None:
@@ -63,14 +73,16 @@ def _kpis(figures, last_close, next_close) -> list[dict]:
         {
             "title": _("Members"),
             "value": formats.number_format(figures.members, force_grouping=True),
-            "note": _("%(count)s new this month") % {"count": figures.new_this_month},
+            "note": _("%(count)s new this month") % {"count": figures.new_this_month} + ", " + when,
             "icon": "groups",
         },
         {
             "title": _("Active this month"),
             "value": formats.number_format(figures.active_this_month, force_grouping=True),
             "note": _("%(change)+d vs last month (%(last)s)")
-            % {"change": change, "last": figures.active_last_month},
+            % {"change": change, "last": figures.active_last_month}
+            + ", "
+            + when,
             "icon": "how_to_reg",
         },
         {
@@ -82,7 +94,7 @@ def _kpis(figures, last_close, next_close) -> list[dict]:
         {
             "title": _("Outstanding balance"),
             "value": format_money(figures.outstanding),
-            "note": _("sum of all members' ledgers"),
+            "note": _("sum of all members' ledgers") + ", " + when,
             "icon": "account_balance_wallet",
         },
         {
@@ -258,6 +270,7 @@ def dashboard_callback(request, context):
             ),
             "top_earners": _top_table(figures),
             "figures": figures,
+            "figures_as_of": as_of(figures),
         }
     )
     if not request.user.has_perm(MONEY_PERMISSION):

@@ -10,7 +10,7 @@ from unfold.views import ChangeList
 
 from bonuses.models import LedgerEntry, Member, Payment
 from bonuses.models.members import path_bounds
-from bonuses.selectors.statements import cents_to_money
+from bonuses.selectors.common import cents_to_money
 from core.periods import current_period
 
 

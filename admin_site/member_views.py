@@ -173,14 +173,25 @@ def downline_view(request, model_admin, member_id: int):
     return TemplateResponse(request, "admin_site/member_downline.html", context)
 
 
-def member_summary(member: Member) -> dict:
+def _asked_month(request):
+    """?month=YYYY-MM (the months table's links): a past month, else None."""
+    try:
+        month = parse_month(request.GET.get("month") or "")
+    except ValueError:
+        return None
+    return month if month < current_period() else None
+
+
+def member_summary(member: Member, month=None) -> dict:
     """What the member sees on their own page, read by the member page's own selector
-    (bonuses.selectors.member_page): the referral link, this month's statement, the
+    (bonuses.selectors.member_page): the referral link, this month's statement (or that
+    of `month`, a past first-of-month date: a closed one as its close stored it), the
     balance and next package, the first level of the downline tree and the last 12
     months."""
-    page = member_page(member=member)
+    page = member_page(member=member, month=month)
     return {
-        "statement": page.statement,
+        "statement": page.month_statement or page.statement,
+        "month_shown": page.month_statement is not None,
         "balance": page.balance,
         "months": page.months,
         "nodes": _with_keys(member, page.downline.nodes),
@@ -232,7 +243,8 @@ def member_summary_view(request, member_id: int):
     _check(request, VIEW_MEMBERS)
     member = get_object_or_404(Member, pk=member_id)
     toggles = request.GET.get("toggles") == "1" and can_change_payments(request.user)
-    context = {"member": member, "toggles": toggles, **member_summary(member)}
+    month = _asked_month(request)
+    context = {"member": member, "toggles": toggles, **member_summary(member, month)}
     return TemplateResponse(request, "admin_site/member_summary.html", context)
 
 
@@ -335,8 +347,10 @@ def lookup_view(request, model_admin):
         "member": member,
     }
     if member is not None:
+        month = _asked_month(request)
         if deferred(member):
-            context["summary_url"] = reverse("admin:bonuses_member_summary", args=[member.pk])
+            url = reverse("admin:bonuses_member_summary", args=[member.pk])
+            context["summary_url"] = f"{url}?month={format_month(month)}" if month else url
         else:
-            context.update(member_summary(member))
+            context.update(member_summary(member, month))
     return TemplateResponse(request, "admin_site/member_lookup.html", context)

@@ -79,7 +79,10 @@ def statement_columns(levels: int) -> list[Column]:
         columns += _columns(
             (f"level_{k}_followers", INT), (f"level_{k}_active", INT), (f"level_{k}_earned", MONEY)
         )
-    return columns + _columns(("referred_bonus", MONEY), ("total", MONEY))
+    # closed: the figures its close stored; corrections: posted for the month since.
+    return columns + _columns(
+        ("referred_bonus", MONEY), ("total", MONEY), "closed", ("corrections", MONEY)
+    )
 
 
 def add_delimiter_argument(parser) -> None:

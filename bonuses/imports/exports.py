@@ -7,12 +7,19 @@ bonuses.resources turns them into CSV or XLSX.
 
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
 from bonuses.models import LedgerEntry, Member, Payment
 from bonuses.models.ledger import reason_text
-from bonuses.selectors.statements import cents_to_money
+from bonuses.selectors.closed import (
+    ClosedMonth,
+    closed_month,
+    closed_statements_rows,
+    corrections_by_member,
+)
+from bonuses.selectors.common import cents_to_money
 from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.links import referral_url
 
@@ -98,16 +105,39 @@ def statement_levels(period: date) -> int:
 
 
 def statements_rows(period: date):
-    """Each member's statement for `period`, as member_statement computes it, with the
-    level breakdown: one pass adds every member to its ancestors within the plan's levels."""
+    """Each member's statement for `period`, as member_statement gives it, with the level
+    breakdown. A closed period is read from what its close stored (selectors.closed),
+    with the corrections posted for it since in their own column; an open one is
+    computed in one pass that adds every member to its ancestors within the plan's
+    levels."""
     terms = terms_in_force(all_plan_terms(), period)
     levels = terms.levels
+    close = closed_month(period)
     members = list(
         Member.objects.order_by("path").values_list(
             "id", "path", "depth", "external_id", "first_name", "last_name"
         )
     )
     keys = member_keys()
+    corrections = corrections_by_member(period) if close is not None else {}
+    if close is not None and close.figures_stored:
+        stored = closed_statements_rows(period, terms)
+        empty = ClosedMonth(period, False, [(0, 0, 0)] * levels, 0)
+        for pk, _path, _depth, _ext, first_name, last_name in members:
+            month = stored.get(pk, empty)
+            yield _statement_row(
+                keys[pk],
+                (first_name, last_name),
+                period,
+                month.active,
+                [f for f, _a, _c in month.levels],
+                [a for _f, a, _c in month.levels],
+                [c for _f, _a, c in month.levels],
+                month.referred,
+                closed=True,
+                corrections=corrections.get(pk, 0),
+            )
+        return
     paid = {
         member_id: int(amount * 100)
         for member_id, amount in Payment.objects.filter(period=period, paid=True).values_list(
@@ -126,27 +156,68 @@ def statements_rows(period: date):
             if cents is not None:
                 active[a][k - 1] += 1
                 earned[a][k - 1] += terms.share_cents(k, cents)
+    legacy = _legacy_amounts(period, levels) if close is not None else None
     for i, (pk, _path, depth, _ext, first_name, last_name) in enumerate(members):
         own = paid.get(pk)
         level_cents = earned[i]
         if terms.earner_must_be_active and own is None:
             level_cents = [0] * levels
         referred = terms.share_cents(0, own) if depth > 1 and own is not None else 0
-        row = {
-            "member": keys[pk],
-            "name": " ".join(p for p in (last_name, first_name) if p),
-            "month": period,
-            "active": "yes" if own is not None else "no",
-            "followers": sum(followers[i]),
-            "active_followers": sum(active[i]),
-        }
-        for k in range(levels):
-            row[f"level_{k + 1}_followers"] = followers[i][k]
-            row[f"level_{k + 1}_active"] = active[i][k]
-            row[f"level_{k + 1}_earned"] = cents_to_money(level_cents[k])
-        row["referred_bonus"] = cents_to_money(referred)
-        row["total"] = cents_to_money(sum(level_cents) + referred)
-        yield row
+        if legacy is not None:  # closed before figures were kept: what it credited
+            level_cents, referred = legacy.get(pk, ([0] * levels, 0))
+        yield _statement_row(
+            keys[pk],
+            (first_name, last_name),
+            period,
+            own is not None,
+            followers[i],
+            active[i],
+            level_cents,
+            referred,
+            closed=close is not None,
+            corrections=corrections.get(pk, 0),
+        )
+
+
+def _legacy_amounts(period: date, levels: int) -> dict[int, tuple[list[int], int]]:
+    """Member id -> (cents per level, referred cents) credited by a close made before
+    figures were kept, from its ledger entries."""
+    result: dict[int, tuple[list[int], int]] = {}
+    entries = LedgerEntry.objects.filter(
+        period=period, kind__in=[LedgerEntry.Kind.ACCRUAL, LedgerEntry.Kind.REFERRED]
+    ).values_list("member_id", "kind", "amount", "breakdown")
+    for member_id, kind, amount, breakdown in entries.iterator(chunk_size=10_000):
+        cents, referred = result.get(member_id, ([0] * levels, 0))
+        if kind == LedgerEntry.Kind.REFERRED:
+            referred += int(amount * 100)
+        else:
+            for k, value in enumerate((breakdown or {}).get("levels", [])[:levels]):
+                cents[k] += int(Decimal(value) * 100)
+        result[member_id] = (cents, referred)
+    return result
+
+
+def _statement_row(
+    key, names, period, active, followers, actives, level_cents, referred, *, closed, corrections
+) -> dict:
+    first_name, last_name = names
+    row = {
+        "member": key,
+        "name": " ".join(p for p in (last_name, first_name) if p),
+        "month": period,
+        "active": "yes" if active else "no",
+        "followers": sum(followers),
+        "active_followers": sum(actives),
+    }
+    for k in range(len(followers)):
+        row[f"level_{k + 1}_followers"] = followers[k]
+        row[f"level_{k + 1}_active"] = actives[k]
+        row[f"level_{k + 1}_earned"] = cents_to_money(level_cents[k])
+    row["referred_bonus"] = cents_to_money(referred)
+    row["total"] = cents_to_money(sum(level_cents) + referred)
+    row["closed"] = "yes" if closed else "no"
+    row["corrections"] = cents_to_money(corrections)
+    return row
 
 
 def ledger_rows():

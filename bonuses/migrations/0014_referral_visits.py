@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bonuses', '0010_member_search_ledger_reasons'),
+        ('bonuses', '0011_closed_figures'),
     ]
 
     operations = [

@@ -1,5 +1,6 @@
 from .claims import MemberClaim
 from .closes import MonthClose
+from .figures import ClosedFigures
 from .imports import ImportJob
 from .ledger import LedgerEntry
 from .members import Member, new_referral_code
@@ -9,6 +10,7 @@ from .sponsor_requests import SponsorRequest
 from .visits import ReferralVisit
 
 __all__ = [
+    "ClosedFigures",
     "ImportJob",
     "LedgerEntry",
     "Member",

@@ -27,6 +27,10 @@ class MonthClose(models.Model):
     )
     totals = models.JSONField(_("totals"), default=dict, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration, ms"), default=0)
+    # Whether the close wrote every member's figures (ClosedFigures). Closes made before
+    # figures were kept have only their ledger entries: readers take the amounts from
+    # those and the follower counts from the tree as it stands.
+    figures_stored = models.BooleanField(_("figures stored"), default=False)
 
     class Meta:
         verbose_name = _("month close")

@@ -9,11 +9,17 @@ from .balances import (
     member_months,
     member_overview,
 )
+from .closed import ClosedMonth, CorrectionLine, closed_member_month, closed_month
+from .documents import statement_json
 from .downline import Branch, DownlineNode, downline_branch, downline_children
 from .member_page import MemberPage, member_page
-from .statements import LevelLine, Statement, member_find, member_statement, statement_json
+from .statements import LevelLine, Statement, member_find, member_statement
 
 __all__ = [
+    "ClosedMonth",
+    "CorrectionLine",
+    "closed_member_month",
+    "closed_month",
     "Balance",
     "LevelLine",
     "Branch",

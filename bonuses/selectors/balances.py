@@ -14,7 +14,7 @@ from bonuses.services.plans import PlanTerms, all_plan_terms, terms_in_force
 from core.money import ZERO, money
 from core.periods import add_months, current_period, months_between
 
-from .statements import cents_to_money, downline_paid_by_period, member_earnings_cents
+from .common import cents_to_money, downline_paid_by_period, member_earnings_cents
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,21 @@ class PackageProgress:
 
 @dataclass(frozen=True)
 class Balance:
+    """closed: the ledger (closed months and every other entry); pending: live earnings
+    of every month not closed yet, split into `this_month` and `open_months` (earlier
+    months not closed yet, oldest first, as (period, amount)); total = closed + pending."""
+
     closed: Decimal
     pending: Decimal
     total: Decimal
     next_package: PackageProgress | None
     top_package: str | None
+    this_month: Decimal = ZERO
+    open_months: tuple[tuple[date, Decimal], ...] = ()
+
+    @property
+    def open_months_total(self) -> Decimal:
+        return sum((amount for _p, amount in self.open_months), ZERO)
 
 
 @dataclass(frozen=True)
@@ -178,7 +188,13 @@ def member_overview(
         total = closed + pending
         next_package, top = package_progress(terms_in_force(versions, this_month), total)
         balance = Balance(
-            closed=closed, pending=pending, total=total, next_package=next_package, top_package=top
+            closed=closed,
+            pending=pending,
+            total=total,
+            next_package=next_package,
+            top_package=top,
+            this_month=live.get(this_month, ZERO),
+            open_months=tuple((p, live.get(p, ZERO)) for p in unclosed if p != this_month),
         )
 
     ledger = _ledger_earnings_by_period(member.pk, since) if months else {}

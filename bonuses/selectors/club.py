@@ -16,20 +16,23 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from bonuses.models import LedgerEntry, Member, MonthClose, Payment
+from bonuses.services.dashboard import (
+    CACHE_KEY,
+    CHANGED_KEY,
+    KEEP_SECONDS,
+    REFRESH_LOCK_KEY,
+    dashboard_queue_refresh,
+)
 from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.money import ZERO
 from core.periods import add_months, current_period, months_between
 
+from .common import cents_to_money
 from .funnel import ClubFunnel, club_funnel
-from .statements import cents_to_money
 
 CHART_MONTHS = 12
-CACHE_KEY = "dashboard:club-figures:v1"
-REFRESH_LOCK_KEY = "dashboard:club-figures:refreshing"
 FRESH_SECONDS = 5 * 60  # older figures are shown, and a refresh is queued
-KEEP_SECONDS = 7 * 24 * 60 * 60  # stale figures beat none while a refresh runs
 INLINE_LIMIT = 20_000  # members: past this, computing inline costs a page ~1 s
-REFRESH_LOCK_SECONDS = 10 * 60
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class ClubFigures:
     outstanding: Decimal
     months: list[MonthFigure] = field(default_factory=list)
     top_earners: list[tuple[int, str, Decimal]] | None = None  # (member id, name, amount)
+    # A write since computed_at changed what these figures count; a refresh is queued.
+    stale: bool = False
     funnel: ClubFunnel | None = None  # the referral funnel and top referrers (issue 17)
 
     def is_fresh(self) -> bool:
@@ -107,6 +112,17 @@ def live_bonuses_by_period(periods: list[date]) -> dict[date, tuple[Decimal, boo
     }
 
 
+def _corrections_by_period(since: date) -> dict[date, Decimal]:
+    """Corrections posted for each period from `since` on (ledger_kind_idx: few rows)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT period, SUM(ROUND(amount * 100)) FROM {_q(LedgerEntry)} "
+            f"WHERE kind = %s AND period >= %s GROUP BY period",
+            [LedgerEntry.Kind.CORRECTION, since],
+        )
+        return {_as_date(p): cents_to_money(c) for p, c in cursor.fetchall()}
+
+
 def _outstanding() -> Decimal:
     with connection.cursor() as cursor:
         # Summed in integer cents: SQLite would sum the decimal column as floats.
@@ -129,7 +145,9 @@ def exact_current_month() -> tuple[list[tuple[int, str, Decimal]], Decimal]:
 
 
 def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
-    """Every figure of the dashboard, in a fixed number of queries."""
+    """Every figure of the dashboard, in a fixed number of queries. `computed_at` is when
+    the computation began: a write committed while it ran leaves them stale."""
+    started = timezone.now()
     period = current_period()
     first = add_months(period, -(CHART_MONTHS - 1))
     window = months_between(first, period)
@@ -153,6 +171,7 @@ def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
         .order_by()
     )
     new_members = {_as_date(m): n for m, n in joined}
+    corrections = _corrections_by_period(first) if closes else {}
     # With the exact pass below, the current month's grouped estimate is not needed.
     live = live_bonuses_by_period(
         [p for p in open_periods if not (with_top_earners and p == period)]
@@ -165,7 +184,8 @@ def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
                 MonthFigure(
                     period=p,
                     active=int(totals.get("payments", 0)),
-                    bonuses=Decimal(totals.get("total", "0.00")),
+                    # As the close wrote it, plus the corrections posted for it since.
+                    bonuses=Decimal(totals.get("total", "0.00")) + corrections.get(p, ZERO),
                     new_members=new_members.get(p, 0),
                     closed=True,
                 )
@@ -187,7 +207,7 @@ def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
         estimate = False
         months[-1] = replace(months[-1], bonuses=accrued)
     return ClubFigures(
-        computed_at=timezone.now(),
+        computed_at=started,
         period=period,
         members=Member.objects.count(),
         new_this_month=months[-1].new_members,
@@ -217,19 +237,21 @@ def dashboard_figures() -> ClubFigures | None:
     With nothing cached, a small club's figures are computed inline; a large club's page
     says they are being computed rather than keep staff waiting for seconds.
     """
-    figures = cache.get(CACHE_KEY)
+    cached = cache.get_many([CACHE_KEY, CHANGED_KEY])
+    figures, changed = cached.get(CACHE_KEY), cached.get(CHANGED_KEY)
+
+    def _is_stale(figures: ClubFigures) -> bool:
+        # Computed before the last write that changed what they count.
+        return changed is not None and figures.computed_at.timestamp() < changed
+
     if figures is not None and figures.period != current_period():
         figures = None  # a new month began: last month's figures say nothing about it
-    if (figures is None or not figures.is_fresh()) and cache.add(
-        REFRESH_LOCK_KEY, 1, REFRESH_LOCK_SECONDS
-    ):
-        from django_q.tasks import async_task
-
-        from bonuses.tasks import DASHBOARD_TASK
-
-        async_task("bonuses.tasks.refresh_dashboard", task_name=DASHBOARD_TASK)
+    if figures is None or not figures.is_fresh() or _is_stale(figures):
+        dashboard_queue_refresh()
         figures = cache.get(CACHE_KEY) or figures  # django-q2 in sync mode ran it already
-    if figures is None and Member.objects.count() <= INLINE_LIMIT:
+    if (figures is None or _is_stale(figures)) and Member.objects.count() <= INLINE_LIMIT:
         figures = club_figures()
         cache.set(CACHE_KEY, figures, FRESH_SECONDS)
+    if figures is not None:
+        figures = replace(figures, stale=_is_stale(figures))
     return figures

@@ -11,7 +11,7 @@ from bonuses.services.close import unclosed_periods
 from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.periods import current_period
 
-from .statements import _as_date
+from .common import as_date as _as_date
 
 
 @dataclass(frozen=True)

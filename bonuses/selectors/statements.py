@@ -1,9 +1,8 @@
 """A member's statement for a month: followers, active followers and earnings per level.
 
-Everything is aggregated in the database over the member's downline as a path range
-(`path_bounds`, an index range scan), grouped by depth and payment amount: the number of
-queries does not grow with the downline. Money is multiplied in Python with Decimal,
-per payment amount (each payment's share is rounded on its own, as in the close).
+The one entry point for every reader (`member_statement`): a closed period is read as
+its close stored it, with the corrections posted since (selectors.closed); an open
+period is computed live on the tree as it stands, in a fixed number of queries.
 """
 
 from collections import defaultdict
@@ -11,13 +10,24 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection
-
 from bonuses.models import Member, Payment
-from bonuses.models.members import path_bounds
 from bonuses.services.plans import PlanTerms, all_plan_terms, terms_in_force
-from core.money import ZERO, money
-from core.periods import current_period, format_month, parse_month, period_of
+from core.money import ZERO
+from core.periods import current_period, parse_month, period_of
+
+from .closed import (
+    ClosedMonth,
+    CorrectionLine,
+    closed_member_month,
+    closed_month,
+    corrections_total,
+    period_corrections,
+)
+from .common import (
+    cents_to_money,
+    downline_level_counts,
+    member_earnings_cents,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,11 @@ class LevelLine:
 
 @dataclass(frozen=True)
 class Statement:
+    """A member's month. For a closed period (`closed`) the figures are those its close
+    stored and `corrections` the correction entries posted for it since (shown apart:
+    `month_total` stays what the close credited, `ledger_total` adds the corrections and
+    equals the ledger's sum for the period). For an open period: live, no corrections."""
+
     member: Member
     period: date
     sponsor: Member | None
@@ -43,102 +58,36 @@ class Statement:
     # (level, amount in cents or None when unpaid, count): what the figures came from,
     # kept so the member page need not aggregate this month's downline a second time.
     rows: tuple = field(default=(), repr=False, compare=False)
+    closed: bool = False
+    corrections: tuple[CorrectionLine, ...] = ()
 
+    @property
+    def corrections_total(self) -> Decimal:
+        return corrections_total(list(self.corrections))
 
-def cents_to_money(cents) -> Decimal:
-    return money(Decimal(int(cents)) / 100)
-
-
-def _as_date(value) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _range_sql(member: Member) -> tuple[str, list]:
-    low, high = path_bounds(member.path)
-    if high is None:
-        return "m.path >= %s", [low]
-    return "m.path >= %s AND m.path < %s", [low, high]
-
-
-def _tables() -> tuple[str, str]:
-    q = connection.ops.quote_name
-    return q(Member._meta.db_table), q(Payment._meta.db_table)
-
-
-def downline_level_counts(member: Member, period: date, levels: int) -> list[tuple]:
-    """(level, amount in cents or None for unpaid, count) over the downline within
-    `levels`, for one period: followers and paid payments in one query."""
-    members, payments = _tables()
-    where, params = _range_sql(member)
-    # A correlated lookup per follower (an index-only probe of payment_statement_idx)
-    # rather than a join: left to choose, both planners hash every payment of the
-    # period, which grows with the club instead of with the downline.
-    sql = (
-        f"SELECT m.depth - %s, (SELECT ROUND(p.amount * 100) FROM {payments} p "
-        f"WHERE p.member_id = m.id AND p.period = %s AND p.paid = %s), COUNT(*) "
-        f"FROM {members} m WHERE {where} AND m.depth <= %s GROUP BY 1, 2"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [member.depth, period, True, *params, member.depth + levels])
-        return [(lv, None if c is None else int(c), n) for lv, c, n in cursor.fetchall()]
-
-
-def downline_paid_by_period(member: Member, levels: int, periods: list[date]) -> list[tuple]:
-    """(period, level, amount in cents, count) of paid payments in the downline within
-    `levels`, for the given periods.
-
-    The periods are listed rather than given as a range or a NOT IN over the closes: with
-    a list both planners walk the downline's path range and probe each follower's
-    payments through the covering index, whatever the size of the club. CROSS JOIN pins
-    that order on SQLite, which otherwise scans every payment of the periods by date
-    (160 ms rather than 12 ms for a 10 000-member downline in a 100 000-member club)."""
-    if not periods:
-        return []
-    members, payments = _tables()
-    where, params = _range_sql(member)
-    marks = ", ".join(["%s"] * len(periods))
-    sql = (
-        f"SELECT p.period, m.depth - %s, ROUND(p.amount * 100), COUNT(*) FROM {members} m "
-        f"CROSS JOIN {payments} p "
-        f"WHERE p.member_id = m.id AND {where} AND m.depth <= %s AND p.paid = %s "
-        f"AND p.period IN ({marks}) "
-        f"GROUP BY p.period, m.depth, ROUND(p.amount * 100)"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [member.depth, *params, member.depth + levels, True, *periods])
-        return [(_as_date(p), lv, int(c), n) for p, lv, c, n in cursor.fetchall()]
-
-
-def level_cents(terms: PlanTerms, rows) -> list[int]:
-    """Earnings per level in cents from (level, cents, count) rows of paid payments."""
-    earned = [0] * terms.levels
-    for level, cents, count in rows:
-        if cents is not None and 1 <= level <= terms.levels:
-            earned[level - 1] += count * terms.share_cents(level, cents)
-    return earned
-
-
-def member_earnings_cents(
-    terms: PlanTerms, *, has_sponsor: bool, own_cents: int | None, rows
-) -> tuple[list[int], int]:
-    """(level earnings, referred bonus) in cents for one member and period."""
-    earned = level_cents(terms, rows)
-    if terms.earner_must_be_active and own_cents is None:
-        earned = [0] * terms.levels
-    referred = terms.share_cents(0, own_cents) if has_sponsor and own_cents is not None else 0
-    return earned, referred
+    @property
+    def ledger_total(self) -> Decimal:
+        return self.month_total + self.corrections_total
 
 
 def member_statement(
     *, member: Member, period: date | None = None, versions: list[PlanTerms] | None = None
 ) -> Statement:
-    """The member's statement for `period` (default: this month), computed live on the
-    tree as it stands. A fixed number of queries, whatever the size of the downline.
-    `versions`: all_plan_terms(), when the caller has already read them."""
+    """The member's statement for `period` (a first-of-month date; default: this month).
+
+    A closed period returns what its close stored (ClosedFigures) with the corrections
+    posted for it since; an open period is computed live on the tree as it stands
+    (DESIGN.md, "A closed month has one answer"). A fixed number of queries, whatever the
+    size of the downline. `versions`: all_plan_terms(), when the caller has read them."""
     period = period_of(period) if period else current_period()
-    terms = terms_in_force(versions or all_plan_terms(), period)
+    versions = versions or all_plan_terms()
+    terms = terms_in_force(versions, period)
     sponsor = Member.objects.filter(pk=member.sponsor_id).first() if member.sponsor_id else None
     payment = Payment.objects.filter(member=member, period=period).first()
+    close = closed_month(period) if period < current_period() else None
+    if close is not None:
+        stored = closed_member_month(member=member, close=close, versions=versions)
+        return _closed_statement(member, sponsor, payment, stored)
     active = bool(payment and payment.paid)
     own_cents = int(payment.amount * 100) if active else None
     rows = downline_level_counts(member, period, terms.levels)
@@ -176,61 +125,26 @@ def member_statement(
     )
 
 
-def _amount(value: Decimal) -> str:
-    return f"{money(value):.2f}"
-
-
-def statement_json(*, member: Member, period: date | None = None) -> dict:
-    """The JSON of `manage.py statement --json`: amounts as strings with two decimals."""
-    from .balances import member_balance
-
-    statement = member_statement(member=member, period=period)
-    balance = member_balance(member=member)
-    package = balance.next_package
-    sponsor = statement.sponsor
-    return {
-        "member": _member_json(member),
-        "month": format_month(statement.period),
-        "sponsor": _member_json(sponsor) if sponsor else None,
-        "active": statement.active,
-        "levels": [
-            {
-                "level": line.level,
-                "followers": line.followers,
-                "active": line.active,
-                "earned": _amount(line.earned),
-            }
-            for line in statement.levels
-        ],
-        "followers": statement.followers,
-        "active_followers": statement.active_followers,
-        "referred_bonus": _amount(statement.referred_bonus),
-        "month_total": _amount(statement.month_total),
-        "previous_balance": _amount(balance.closed),
-        "pending": _amount(balance.pending),
-        "balance": _amount(balance.total),
-        "next_package": (
-            {
-                "name": package.name,
-                "threshold": _amount(package.threshold),
-                "bonus": _amount(package.bonus),
-                "remaining": _amount(package.remaining),
-                "percent": package.percent,
-            }
-            if package
-            else None
-        ),
-        "top_package": balance.top_package,
-    }
-
-
-def _member_json(member: Member) -> dict:
-    return {
-        "id": member.pk,
-        "name": member.full_name,
-        "external_id": member.external_id,
-        "referral_code": member.referral_code,
-    }
+def _closed_statement(member, sponsor, payment, stored: ClosedMonth) -> Statement:
+    lines = [
+        LevelLine(level=k, followers=f, active=a, earned=cents_to_money(c))
+        for k, (f, a, c) in enumerate(stored.levels, start=1)
+    ]
+    referred_bonus = cents_to_money(stored.referred)
+    return Statement(
+        member=member,
+        period=stored.period,
+        sponsor=sponsor,
+        active=stored.active,
+        payment=payment,
+        levels=lines,
+        referred_bonus=referred_bonus,
+        month_total=cents_to_money(stored.total),
+        followers=sum(line.followers for line in lines),
+        active_followers=sum(line.active for line in lines),
+        closed=True,
+        corrections=tuple(period_corrections(member_id=member.pk, period=stored.period)),
+    )
 
 
 def member_find(text: str) -> Member | None:

@@ -22,11 +22,12 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bonuses.models import LedgerEntry, Member, MonthClose, Payment
+from bonuses.models import ClosedFigures, LedgerEntry, Member, MonthClose, Payment
 from core.bulk import insert_rows
 from core.money import money
 from core.periods import add_months, current_period, months_between, period_of
 
+from .dashboard import dashboard_changed_on_commit
 from .locks import lock_tree_for_insert
 from .period_locks import lock_period_for_close
 from .plans import PlanTerms, plan_terms
@@ -114,12 +115,24 @@ class CloseResult:
 
 @dataclass
 class PeriodFigures:
-    """Earnings of one period in integer cents, per earner."""
+    """Everything a period's close needs, per member, in integer cents and counts.
+
+    levels: member id -> cents earned per level (1..terms.levels), for every member who
+    had an active follower within the levels (and was active, when the plan asks it).
+    referred: member id -> referred bonus cents (members with a sponsor who paid).
+    followers / actives: member id -> followers / active followers per level, for every
+    member with at least one follower within the levels (actives: one active follower).
+    active: the members who paid for the period (whose own payment is marked paid).
+    Members in none of these had nothing in the period: zeros and not active.
+    """
 
     terms: PlanTerms
     levels: dict[int, list[int]]  # member id -> cents per level
     referred: dict[int, int]  # member id -> cents
     payments: int
+    followers: dict[int, list[int]] = field(default_factory=dict)
+    actives: dict[int, list[int]] = field(default_factory=dict)
+    active: set[int] = field(default_factory=set)
 
 
 def _walk(period: date) -> Iterator[tuple[int, int, object]]:
@@ -139,42 +152,84 @@ def _walk(period: date) -> Iterator[tuple[int, int, object]]:
 
 
 def compute_period(period: date, terms: PlanTerms) -> PeriodFigures:
-    """Every member's level earnings and referred bonus for `period`, on the tree as it
-    stands, in one pass. Reads only."""
+    """Every member's level earnings, referred bonus and follower counts for `period`,
+    on the tree as it stands, in one pass over the members in path order. Reads only.
+
+    The stack holds the current member's ancestors (index d - 1: the one at depth d) with
+    their per-level lists; a member's lists are final when the walk leaves its subtree
+    (it is popped), and only then kept, when not empty."""
     levels = terms.levels
     must_be_active = terms.earner_must_be_active
     shares: dict[int, tuple[int, ...]] = {}
     earned: dict[int, list[int]] = {}
+    followers: dict[int, list[int]] = {}
+    actives: dict[int, list[int]] = {}
     referred: dict[int, int] = {}
+    active_ids: set[int] = set()
     ids: list[int] = []  # ids[d - 1]: the ancestor at depth d of the current member
-    active: list[bool] = []
+    paid_flags: list[bool] = []
+    fol: list[list[int]] = []  # followers per level of each ancestor
+    act: list[list[int] | None] = []  # active followers per level, made on first need
+    earn: list[list[int] | None] = []  # cents per level, made on first need
+    zero = [0] * levels
+
+    def settle(start: int) -> None:
+        # The ancestors from `start` on are left: keep what they gathered.
+        for i in range(start, len(ids)):
+            member_id = ids[i]
+            if fol[i][0]:  # a follower at level k > 1 implies one at level 1
+                followers[member_id] = fol[i]
+            if act[i] is not None:
+                actives[member_id] = act[i]
+            if earn[i] is not None:
+                earned[member_id] = earn[i]
+        del ids[start:], paid_flags[start:], fol[start:], act[start:], earn[start:]
+
     paid = 0
     for member_id, depth, cents in _walk(period):
         if depth <= len(ids):
-            del ids[depth - 1 :]
-            del active[depth - 1 :]
+            settle(depth - 1)
+        top = depth - 1  # ids[top - 1] is the sponsor
+        reach = min(levels, top)
+        for k in range(1, reach + 1):
+            fol[top - k][k - 1] += 1
         ids.append(member_id)
-        active.append(cents is not None)
+        paid_flags.append(cents is not None)
+        fol.append(zero.copy())
+        act.append(None)
+        earn.append(None)
         if cents is None:
             continue
         paid += 1
+        active_ids.add(member_id)
         cents = int(cents)
         share = shares.get(cents)
         if share is None:
             share = shares[cents] = tuple(terms.share_cents(k, cents) for k in range(levels + 1))
         if depth > 1 and share[0]:
             referred[member_id] = share[0]
-        top = depth - 1  # ids[top - 1] is the sponsor
-        for k in range(1, min(levels, top) + 1):
+        for k in range(1, reach + 1):
             index = top - k
-            if must_be_active and not active[index]:
-                continue
-            earner = ids[index]
-            row = earned.get(earner)
+            row = act[index]
             if row is None:
-                row = earned[earner] = [0] * levels
+                row = act[index] = zero.copy()
+            row[k - 1] += 1
+            if must_be_active and not paid_flags[index]:
+                continue
+            row = earn[index]
+            if row is None:
+                row = earn[index] = zero.copy()
             row[k - 1] += share[k]
-    return PeriodFigures(terms=terms, levels=earned, referred=referred, payments=paid)
+    settle(0)
+    return PeriodFigures(
+        terms=terms,
+        levels=earned,
+        referred=referred,
+        payments=paid,
+        followers=followers,
+        actives=actives,
+        active=active_ids,
+    )
 
 
 def _cents(value: int) -> Decimal:
@@ -227,12 +282,16 @@ def _amount_text(cents: int) -> str:
 def _entry_rows(close: MonthClose, figures: PeriodFigures, by) -> Iterator[tuple]:
     """(member id, kind, amount text, breakdown JSON) of the entries a close writes."""
     accrual, referred = LedgerEntry.Kind.ACCRUAL.value, LedgerEntry.Kind.REFERRED.value
-    for member_id, row in figures.levels.items():
-        amount = sum(row)
-        if amount:
+    earned, bonuses = figures.levels, figures.referred
+    # In member id order: the foreign key checks at commit and the (member, period) index
+    # then touch the members' and the index's pages in order, once each, instead of at
+    # random (a million members outgrow the database's buffer cache).
+    for member_id in sorted(earned.keys() | bonuses.keys()):
+        row = earned.get(member_id)
+        if row is not None and (amount := sum(row)):
             levels = ", ".join(f'"{_amount_text(c)}"' for c in row)
             yield member_id, accrual, _amount_text(amount), f'{{"levels": [{levels}]}}'
-    for member_id, cents in figures.referred.items():
+        cents = bonuses.get(member_id)
         if cents:
             yield member_id, referred, _amount_text(cents), "{}"
 
@@ -278,6 +337,64 @@ def _write_entries(close: MonthClose, figures: PeriodFigures, by) -> int:
     return insert_rows(LedgerEntry, columns, rows)
 
 
+def _figures_rows(figures: PeriodFigures) -> Iterator[tuple[int, bool, str, str, str, int]]:
+    """(member id, active, followers, actives, earned, referred cents) of every member
+    with something to show: a follower within the levels or their own paid payment. The
+    per-level lists as JSON text: str() of a list of ints is JSON, made in C."""
+    zero = str([0] * figures.terms.levels)
+    followers, actives, earned = figures.followers, figures.actives, figures.levels
+    referred, active = figures.referred, figures.active
+    # In member id order: the primary key (period, member) is then filled at its right
+    # edge, page after page, instead of at random.
+    for member_id in sorted(followers.keys() | active):
+        counts = followers.get(member_id)
+        paid = actives.get(member_id)
+        cents = earned.get(member_id)
+        yield (
+            member_id,
+            member_id in active,
+            zero if counts is None else str(counts),
+            zero if paid is None else str(paid),
+            zero if cents is None else str(cents),
+            referred.get(member_id, 0),
+        )
+
+
+FIGURES_COLUMNS = ["period", "member_id", "active", "followers", "actives", "earned", "referred"]
+
+
+def write_closed_figures(*, period: date, figures: PeriodFigures) -> int:
+    """Store `figures` as the closed statement figures of `period` (ClosedFigures), one
+    row per member with a follower within the levels or a paid payment. Returns the
+    number of rows. The caller holds the period's close in one transaction; the period
+    must have no stored figures yet (the primary key refuses a second write).
+
+    Separate from the walk that computes the figures, so that figures produced another
+    way (maintained per-member rows) are stored the same way. DESIGN.md: "A closed month
+    has one answer"."""
+    rows = _figures_rows(figures)
+    if connection.vendor != "postgresql":
+        day = connection.ops.adapt_datefield_value(period)
+        return insert_rows(ClosedFigures, FIGURES_COLUMNS, ((day, *row) for row in rows))
+    # COPY in text format we write ourselves: numbers, t/f and JSON lists of integers
+    # need no escaping (see _copy_entries).
+    day = period.isoformat()
+    table = connection.ops.quote_name(ClosedFigures._meta.db_table)
+    sql = f"COPY {table} ({', '.join(FIGURES_COLUMNS)}) FROM STDIN"
+    count = 0
+    with connection.cursor() as cursor:
+        while batch := list(islice(rows, 100_000)):
+            buffer = io.StringIO()
+            buffer.writelines(
+                f"{day}\t{m}\t{'t' if a else 'f'}\t{f}\t{p}\t{e}\t{r}\n"
+                for m, a, f, p, e, r in batch
+            )
+            buffer.seek(0)
+            cursor.cursor.copy_expert(sql, buffer)
+            count += len(batch)
+    return count
+
+
 def _check_closable(period: date) -> None:
     if period >= current_period():
         raise ValidationError(
@@ -308,9 +425,15 @@ def month_close_one(*, period: date, by=None, dry_run: bool = False) -> CloseRes
     if dry_run:
         return result
     close = MonthClose.objects.create(
-        period=period, plan_id=terms.plan_id, closed_by=by, totals=result.totals_json()
+        period=period,
+        plan_id=terms.plan_id,
+        closed_by=by,
+        totals=result.totals_json(),
+        figures_stored=True,
     )
     result.entries = _write_entries(close, figures, by)
+    write_closed_figures(period=period, figures=figures)
+    dashboard_changed_on_commit()  # the outstanding balance, the month's figures
     result.duration_ms = int((time.monotonic() - started) * 1000)
     close.duration_ms = result.duration_ms
     close.save(update_fields=["duration_ms"])

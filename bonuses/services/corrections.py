@@ -24,7 +24,7 @@ from .plans import PlanTerms, plan_terms
 
 def payer_downline_earnings(payer: Member, period: date, terms: PlanTerms) -> Decimal:
     """What `payer` earns from their downline in `period` (one query)."""
-    from bonuses.selectors.statements import downline_level_counts, level_cents
+    from bonuses.selectors.common import downline_level_counts, level_cents
 
     cents = sum(level_cents(terms, downline_level_counts(payer, period, terms.levels)))
     return money(Decimal(cents) / 100)

@@ -20,6 +20,7 @@ from bonuses.models.members import SEARCH_KEY_FIELDS, member_search_key
 from bonuses.models.members import new_referral_code as new_code
 from core.bulk import insert_rows, reset_sequences
 
+from .dashboard import dashboard_changed_on_commit
 from .ledger import ledger_open_balances
 from .locks import lock_tree_exclusive
 from .members import member_change_sponsor
@@ -164,6 +165,7 @@ def members_import(*, plan, by=None, progress=None, source: str = "") -> dict[st
     if connection.vendor == "postgresql" and len(new_rows) > 10_000:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Member._meta.db_table}")
+    dashboard_changed_on_commit()  # member count, new members, balances
     return plan.counts()
 
 
@@ -232,6 +234,7 @@ def payments_import(*, plan, by=None) -> dict[str, int]:
         else:
             _insert_payments(period, [r for r in rows if r.existing is None and r.paid], by)
             _update_payments([r for r in rows if r.existing is not None], by)
+    dashboard_changed_on_commit()  # active members, bonuses
     return plan.counts()
 
 

@@ -19,6 +19,7 @@ from core.money import money
 from core.periods import period_of
 
 from .corrections import post_payment_corrections
+from .dashboard import dashboard_changed_on_commit
 from .locks import lock_tree_for_insert
 from .period_locks import lock_period_corrections, lock_period_for_payments
 from .pricing import plan_price
@@ -134,9 +135,12 @@ def payments_set_batch(
     payments changed (already-right ones are left alone)."""
     period = period_of(period)
     closed = _lock_period(period)
-    return sum(
+    changed = sum(
         _payment_set(
             member=m, period=period, paid=paid, amount=amount, by=by, note="", closed=closed
         )[1]
         for m in members
     )
+    if changed:
+        dashboard_changed_on_commit()  # active members, bonuses
+    return changed

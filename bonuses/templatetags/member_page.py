@@ -4,6 +4,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
 from core.money import format_money
+from core.periods import format_period
 
 register = template.Library()
 
@@ -12,6 +13,13 @@ register = template.Library()
 def tenge(value) -> str:
     """`150 000 ₸` in both languages."""
     return format_money(value if value not in (None, "") else "0")
+
+
+@register.filter
+def month_names(months) -> str:
+    """`октябрь 2026, ноябрь 2026` from (period, amount) pairs or periods."""
+    periods = [m[0] if isinstance(m, tuple | list) else m for m in months or ()]
+    return ", ".join(format_period(p) for p in periods)
 
 
 @register.filter

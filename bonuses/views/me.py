@@ -17,7 +17,7 @@ from bonuses.selectors.sponsor_requests import latest_sponsor_request
 from bonuses.services import sponsor_request_create
 from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.links import referral_url
-from core.periods import current_period
+from core.periods import current_period, parse_month
 from core.qr import qr_svg
 
 from .claims import no_member_page
@@ -48,6 +48,15 @@ def _sponsor_context(member: Member, form=None) -> dict:
     }
 
 
+def _asked_month(request):
+    """?month=YYYY-MM from the history's links: a past month, else None (this month)."""
+    try:
+        month = parse_month(request.GET.get("month") or "")
+    except ValueError:
+        return None
+    return month if month < current_period() else None
+
+
 @login_required
 def me(request):
     member = _own_member(request)
@@ -55,7 +64,7 @@ def me(request):
         if request.user.is_staff:
             return redirect("admin:index")  # staff log in at /login/ too: their page is there
         return no_member_page(request)
-    page = member_page(member=member)
+    page = member_page(member=member, month=_asked_month(request))
     link = referral_url(member.referral_code)
     context = {
         "member": member,

@@ -186,3 +186,56 @@ def test_dashboard_says_when_no_worker_runs(admin_client):
     page = admin_client.get(reverse("admin:index")).content.decode()
     assert 'id="worker-state" data-running="0"' in page
     assert "The worker is not running" in page
+
+
+def test_a_close_refreshes_the_outstanding_balance(django_capture_on_commit_callbacks):
+    worked_example(MAY)
+    assert dashboard_figures().outstanding == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        (closed,) = services.month_close(period=MAY)
+    figures = dashboard_figures()
+    assert closed.total > 0
+    assert figures.outstanding == closed.total
+    assert figures.months[-2].closed and figures.months[-2].bonuses == closed.total
+
+
+def test_an_import_refreshes_the_member_count(tmp_path, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    from tests.imports.helpers import csv_bytes, member_row, write
+
+    worked_example(JUNE)
+    assert dashboard_figures().members == 8
+    data = csv_bytes([member_row("A1", "Ann"), member_row("B2", "Bob", sponsor="A1")])
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_members", write(tmp_path, "members.csv", data))
+    assert dashboard_figures().members == 10
+
+
+def test_figures_behind_a_write_say_so_until_refreshed(
+    admin_client, monkeypatch, time_machine, django_capture_on_commit_callbacks
+):
+    """A large club (no inline computing) whose worker has not refreshed yet: the page
+    shows the cached figures as stale, with their time, rather than as current."""
+    from bonuses.selectors import club
+
+    worked_example(MAY)
+    before = dashboard_figures()
+    monkeypatch.setattr(club, "INLINE_LIMIT", 0)
+    monkeypatch.setattr(club, "dashboard_queue_refresh", lambda: None)  # worker busy
+    monkeypatch.setattr("bonuses.services.dashboard.dashboard_queue_refresh", lambda: None)
+    time_machine.shift(60)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.month_close(period=MAY)
+    stale = dashboard_figures()
+    assert stale.stale and stale.computed_at == before.computed_at
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'data-stale="true"' in page
+    # NOW, 12:00 at +06:00, is 11:00 in Almaty (UTC+5). The line above the cards and
+    # each cached card: members, active, accrued, outstanding.
+    assert page.count("as of 11:00 · updating") == 5
+
+    monkeypatch.undo()
+    time_machine.shift(60)
+    fresh = dashboard_figures()
+    assert not fresh.stale and fresh.outstanding > 0

@@ -9,6 +9,8 @@ import pytest
 from bonuses import services
 from bonuses.models import LedgerEntry, MonthClose
 from bonuses.selectors import member_statement
+from bonuses.services.close import compute_period
+from bonuses.services.plans import plan_terms
 from tests.bonuses.engine_helpers import MAY, NOW, pay, worked_example
 from tests.bonuses.test_concurrency import run_together
 from tests.factories import enroll
@@ -61,6 +63,11 @@ def test_close_racing_with_payment_toggles_loses_nothing(on_postgres):
         ledger[member_id] += amount
     # The race really happened: some changes came after the close and were corrected.
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.CORRECTION).exists()
-    # Every payment is in the close or in a correction: the ledger is the month as it is.
+    # Every payment is in the close or in a correction: the ledger is the month as it is
+    # (computed afresh on today's payments), and the closed statement (as closed, plus
+    # its corrections) says the same.
+    now = compute_period(MAY, plan_terms(MAY))
     for member in members:
-        assert ledger[member.pk] == member_statement(member=member, period=MAY).month_total
+        live = sum(now.levels.get(member.pk, [])) + now.referred.get(member.pk, 0)
+        assert ledger[member.pk] == Decimal(live) / 100
+        assert ledger[member.pk] == member_statement(member=member, period=MAY).ledger_total

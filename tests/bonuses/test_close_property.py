@@ -1,5 +1,6 @@
 """Property: the set-based close equals a naive per-member computation, to the cent."""
 
+import json
 from collections import defaultdict
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bonuses import services
-from bonuses.models import LedgerEntry
+from bonuses.models import ClosedFigures, LedgerEntry
 from bonuses.selectors import member_statement
 from core.money import money
 from tests.bonuses.engine_helpers import APRIL, MAY, NOW
@@ -37,6 +38,22 @@ def clubs(draw):
         "referred_rate": draw(rates),
         "earner_must_be_active": draw(st.booleans()),
     }
+
+
+def reference_counts(club) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Per member index: followers and active followers per level, one member at a time."""
+    parents, payments, levels = club["parents"], club["payments"], len(club["rates"])
+    followers = defaultdict(lambda: [0] * levels)
+    actives = defaultdict(lambda: [0] * levels)
+    for follower in range(len(parents)):
+        level, node = 0, follower
+        while parents[node] is not None:
+            node, level = parents[node], level + 1
+            if level <= levels:
+                followers[node][level - 1] += 1
+                if payments[follower] is not None:
+                    actives[node][level - 1] += 1
+    return followers, actives
 
 
 def reference(club) -> dict[int, Decimal]:
@@ -89,6 +106,23 @@ def test_close_matches_the_naive_reference(club):
         [result] = services.month_close(period=MAY)
 
         expected = reference(club)
+        followers, actives = reference_counts(club)
+        levels = len(club["rates"])
+        stored = {row.member_id: row for row in ClosedFigures.objects.filter(period=MAY)}
+        for index, member in enumerate(members):
+            row = stored.get(member.pk)
+            has_something = any(followers[index]) or club["payments"][index] is not None
+            assert (row is not None) == has_something, (index, club)
+            statement = member_statement(member=member, period=MAY)
+            assert statement.closed
+            assert [line.followers for line in statement.levels] == followers[index]
+            assert [line.active for line in statement.levels] == actives[index]
+            assert statement.active == (club["payments"][index] is not None)
+            if row is not None:
+                stored_levels = row.levels(levels)
+                assert [f for f, _a, _c in stored_levels] == followers[index]
+                assert [a for _f, a, _c in stored_levels] == actives[index]
+                assert len(json.loads(row.followers)) == levels
         ledger = defaultdict(lambda: Decimal("0.00"))
         for member_id, amount in LedgerEntry.objects.values_list("member_id", "amount"):
             ledger[member_id] += amount

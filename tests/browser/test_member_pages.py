@@ -160,3 +160,24 @@ def _shots():
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def test_history_opens_a_closed_month_as_it_was_closed(page, screenshot):
+    """Last month closed with five followers at level 1; one moved away since and a late
+    payment posted a correction: the history's month shows the close and the correction."""
+    member = club()
+    last_month = add_months(current_period(), -1)
+    followers = list(member.get_children().order_by("path"))
+    services.member_change_sponsor(member=followers[4], sponsor=enroll(first_name="Other"))
+    services.payment_mark_paid(member=followers[3], period=last_month)  # late: a correction
+    log_in(page)
+    page.click(f'#months tr[data-period="{last_month:%Y-%m}"] a')
+    page.wait_for_selector("#month-statement")
+    card = page.locator("#month-statement")
+    assert card.get_attribute("data-closed") == "true"
+    level_1 = card.locator('tr[data-level="1"] td').all_inner_texts()
+    assert level_1[:3] == ["1", "5", "3"]  # as closed: five followers, three active
+    assert card.locator("tr.correction").count() == 1
+    assert "Late payment" in card.locator("tr.correction").inner_text()
+    card.scroll_into_view_if_needed()
+    screenshot("member-history-closed-month")

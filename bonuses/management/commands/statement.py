@@ -45,8 +45,20 @@ class Command(BaseCommand):
         package = data["next_package"]
         lines += [
             f"referred bonus {data['referred_bonus']}",
-            f"month total    {data['month_total']}",
-            f"previous balance {data['previous_balance']} · balance {data['balance']}",
+            f"month total    {data['month_total']}"
+            + (" (closed: as the close wrote it)" if data["closed"] else " (open: live)"),
+        ]
+        lines += [
+            f"correction {c['date']}  {c['amount']:>12}  {c['reason']}" for c in data["corrections"]
+        ]
+        if data["corrections"]:
+            lines.append(f"with corrections {data['ledger_total']}")
+        if data["not_closed"]:
+            months = ", ".join(f"{m['month']} {m['amount']}" for m in data["not_closed"])
+            lines.append(f"not yet closed: {months}")
+        lines += [
+            f"previous balance {data['previous_balance']} · this month {data['this_month']} · "
+            f"balance {data['balance']}",
             (
                 f"next package {package['name']}: {package['remaining']} to go"
                 if package
