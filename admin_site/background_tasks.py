@@ -12,7 +12,12 @@ from django_q import admin as q_admin
 from django_q.models import Failure, OrmQ, Schedule, Success
 from unfold.admin import ModelAdmin
 
-from bonuses.tasks import DASHBOARD_TASK, IMPORTS_TIDY_SCHEDULE, MONTH_CLOSE_SCHEDULE
+from bonuses.tasks import (
+    DASHBOARD_TASK,
+    IMPORTS_TIDY_SCHEDULE,
+    MONTH_CLOSE_SCHEDULE,
+    STATEMENTS_CHECK_SCHEDULE,
+)
 from core.periods import format_month, format_period, parse_month
 
 for model in (Schedule, Success, Failure, OrmQ):
@@ -30,6 +35,7 @@ _NAMED = {
     MONTH_CLOSE_SCHEDULE: _("Close past months"),
     IMPORTS_TIDY_SCHEDULE: _("Tidy imports"),
     DASHBOARD_TASK: _("Refresh dashboard figures"),
+    STATEMENTS_CHECK_SCHEDULE: _("Check statements"),
 }
 _CLOSE = re.compile(r"^(close|close-through) (\d{4}-\d{2}) (.*)$")
 _OLD_CLOSE = re.compile(r"^Close (\d{4}-\d{2}) \((.*)\)$")

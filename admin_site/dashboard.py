@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from bonuses.models import MonthClose, Payment
+from bonuses.models import FiguresCheck, MonthClose, Payment
 from bonuses.selectors.club import dashboard_figures
 from bonuses.tasks import MONTH_CLOSE_SCHEDULE
 from core import worker
@@ -224,6 +224,8 @@ def dashboard_callback(request, context):
     context["decimal_separator"] = formats.get_format("DECIMAL_SEPARATOR")
     context["currency_sign"] = settings.CURRENCY_SIGN
     context["worker"] = _worker_state()
+    # The nightly safety net of the maintained statement figures (check_statements).
+    context["statements_check"] = FiguresCheck.objects.order_by("-checked_at").first()
     if figures is None:  # a large club's first view: the refresh task is on its way
         context["figures_pending"] = True
         return context

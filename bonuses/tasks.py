@@ -12,12 +12,16 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from bonuses import services
 from bonuses.selectors.club import refresh_dashboard_figures
 from bonuses.services import import_jobs
+from bonuses.services.figures import figures_check
 from core.periods import format_month
 
 # Stored names (keys): the admin words them in the reader's language
 # (admin_site.background_tasks.task_title).
 MONTH_CLOSE_SCHEDULE = "Close past months"
 DASHBOARD_TASK = "Refresh dashboard figures"
+STATEMENTS_CHECK_SCHEDULE = "Check statements"
+STATEMENTS_CHECK_CRON = "40 3 * * *"  # nightly, club time
+STATEMENTS_CHECK_SAMPLE = 200
 # 00:10 club time on the 1st: django-q2 reads CRON in settings.TIME_ZONE (Asia/Almaty).
 MONTH_CLOSE_CRON = "10 0 1 * *"
 
@@ -52,6 +56,13 @@ def refresh_dashboard() -> str:
     return refresh_dashboard_figures()
 
 
+def check_statements() -> str:
+    """The nightly safety net: a sample of members' maintained figures against the
+    downline (bonuses.services.figures.figures_check), recorded for the dashboard."""
+    check = figures_check(sample=STATEMENTS_CHECK_SAMPLE)
+    return f"{check.members} members, {check.differences} differences"
+
+
 IMPORTS_TIDY_SCHEDULE = "Tidy imports"
 IMPORTS_TIDY_CRON = "17 * * * *"  # hourly
 
@@ -68,6 +79,15 @@ def ensure_schedules(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
             "func": "bonuses.tasks.import_jobs_tidy",
             "schedule_type": Schedule.CRON,
             "cron": IMPORTS_TIDY_CRON,
+            "repeats": -1,
+        },
+    )
+    Schedule.objects.using(using).update_or_create(
+        name=STATEMENTS_CHECK_SCHEDULE,
+        defaults={
+            "func": "bonuses.tasks.check_statements",
+            "schedule_type": Schedule.CRON,
+            "cron": STATEMENTS_CHECK_CRON,
             "repeats": -1,
         },
     )

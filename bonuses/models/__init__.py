@@ -1,5 +1,6 @@
 from .claims import MemberClaim
 from .closes import MonthClose
+from .downline import MAX_LEVELS, DownlineCount, DownlineVolume, FiguresCheck
 from .figures import ClosedFigures
 from .imports import ImportJob
 from .ledger import LedgerEntry
@@ -10,7 +11,11 @@ from .sponsor_requests import SponsorRequest
 from .visits import ReferralVisit
 
 __all__ = [
+    "MAX_LEVELS",
     "ClosedFigures",
+    "DownlineCount",
+    "DownlineVolume",
+    "FiguresCheck",
     "ImportJob",
     "LedgerEntry",
     "Member",

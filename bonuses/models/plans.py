@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .downline import MAX_LEVELS
+
 RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 
 
@@ -85,7 +87,9 @@ class PlanLevel(models.Model):
     """The commission rate for followers `level` steps below the earner."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="levels")
-    level = models.PositiveSmallIntegerField(_("level"), validators=[MinValueValidator(1)])
+    level = models.PositiveSmallIntegerField(
+        _("level"), validators=[MinValueValidator(1), MaxValueValidator(MAX_LEVELS)]
+    )
     rate = models.DecimalField(
         _("rate"), max_digits=7, decimal_places=6, validators=RATE_VALIDATORS
     )
@@ -97,6 +101,9 @@ class PlanLevel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "level"], name="plan_level_unique"),
             models.CheckConstraint(condition=Q(level__gte=1), name="plan_level_positive"),
+            models.CheckConstraint(
+                condition=Q(level__lte=MAX_LEVELS), name="plan_level_within_maximum"
+            ),
         ]
 
     def __str__(self):

@@ -14,7 +14,7 @@ from bonuses.services.plans import PlanTerms, all_plan_terms, terms_in_force
 from core.money import ZERO, money
 from core.periods import add_months, current_period, months_between
 
-from .common import cents_to_money, downline_paid_by_period, member_earnings_cents
+from .common import cents_to_money, maintained_paid_by_period, member_earnings_cents
 
 
 @dataclass(frozen=True)
@@ -94,11 +94,12 @@ def _live_earnings(
     periods: list[date],
     known: dict[date, tuple] | None = None,
 ) -> dict[date, Decimal]:
-    """Live earnings per period (levels + referred) for the given periods. `known`: the
-    downline's (level, cents or None, count) rows of some periods, already read."""
+    """Live earnings per period (levels + referred) for the given open periods, from the
+    maintained figures. `known`: the downline's (level, cents or None, count) rows of
+    some periods, already read."""
     known = {p: rows for p, rows in (known or {}).items() if p in periods}
     max_levels = max(t.levels for t in versions)
-    rows = downline_paid_by_period(member, max_levels, [p for p in periods if p not in known])
+    rows = maintained_paid_by_period(member, max_levels, [p for p in periods if p not in known])
     by_period: dict[date, list] = defaultdict(list)
     for period, level, cents, count in rows:
         by_period[period].append((level, cents, count))

@@ -133,13 +133,13 @@ def _outstanding() -> Decimal:
 
 def exact_current_month() -> tuple[list[tuple[int, str, Decimal]], Decimal]:
     """The current month's top earners so far and its exact total (the active-earner rule
-    applied): the close's own dry-run computation, one streamed pass over the club, so
-    only the refresh task runs it."""
-    from bonuses.services.close import _result, compute_period
+    applied), from the maintained figures: a pass over the month's payments and figure
+    rows, so only the refresh task runs it."""
+    from bonuses.services.close import _result, compute_period_from_figures
     from bonuses.services.plans import plan_terms
 
     period = current_period()
-    figures = compute_period(period, plan_terms(period))
+    figures = compute_period_from_figures(period, plan_terms(period))
     result = _result(period, figures, dry_run=True, started=0.0)
     return [(t.member_id, t.name, t.amount) for t in result.top_earners], result.total
 

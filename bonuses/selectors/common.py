@@ -9,12 +9,13 @@ queries does not grow with the downline. Money is multiplied in Python with Deci
 per payment amount (each payment's share is rounded on its own, as in the close).
 """
 
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
 from django.db import connection
 
-from bonuses.models import Member, Payment
+from bonuses.models import DownlineCount, DownlineVolume, Member, Payment
 from bonuses.models.members import path_bounds
 from bonuses.services.plans import PlanTerms
 from core.money import money
@@ -81,6 +82,51 @@ def downline_paid_by_period(member: Member, levels: int, periods: list[date]) ->
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [member.depth, *params, member.depth + levels, True, *periods])
+        return [(as_date(p), lv, int(c), n) for p, lv, c, n in cursor.fetchall()]
+
+
+def maintained_level_counts(member: Member, period: date, levels: int) -> list[tuple]:
+    """downline_level_counts read from the maintained figures of an open period: two
+    index lookups on the member's own rows, whatever the size of the downline."""
+    q = connection.ops.quote_name
+    counts, volumes = q(DownlineCount._meta.db_table), q(DownlineVolume._meta.db_table)
+    sql = (
+        f"SELECT level, NULL, followers FROM {counts} "
+        f"WHERE earner_id = %s AND level <= %s AND followers <> 0 "
+        f"UNION ALL SELECT level, cents, paid FROM {volumes} "
+        f"WHERE earner_id = %s AND period = %s AND level <= %s AND paid <> 0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member.pk, levels, member.pk, period, levels])
+        fetched = cursor.fetchall()
+    followers: dict[int, int] = defaultdict(int)
+    rows = []
+    paid: dict[int, int] = defaultdict(int)
+    for level, cents, count in fetched:
+        if cents is None:
+            followers[level] += count
+        else:
+            rows.append((level, int(cents), count))
+            paid[level] += count
+    for level, total in sorted(followers.items()):
+        if total > paid[level]:
+            rows.append((level, None, total - paid[level]))
+    return rows
+
+
+def maintained_paid_by_period(member: Member, levels: int, periods: list[date]) -> list[tuple]:
+    """downline_paid_by_period for open periods, read from the maintained figures: an
+    index range over the member's own rows."""
+    if not periods:
+        return []
+    volumes = connection.ops.quote_name(DownlineVolume._meta.db_table)
+    marks = ", ".join(["%s"] * len(periods))
+    sql = (
+        f"SELECT period, level, cents, paid FROM {volumes} WHERE earner_id = %s "
+        f"AND period IN ({marks}) AND level <= %s AND paid <> 0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member.pk, *periods, levels])
         return [(as_date(p), lv, int(c), n) for p, lv, c, n in cursor.fetchall()]
 
 

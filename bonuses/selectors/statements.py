@@ -25,7 +25,7 @@ from .closed import (
 )
 from .common import (
     cents_to_money,
-    downline_level_counts,
+    maintained_level_counts,
     member_earnings_cents,
 )
 
@@ -76,9 +76,10 @@ def member_statement(
     """The member's statement for `period` (a first-of-month date; default: this month).
 
     A closed period returns what its close stored (ClosedFigures) with the corrections
-    posted for it since; an open period is computed live on the tree as it stands
-    (DESIGN.md, "A closed month has one answer"). A fixed number of queries, whatever the
-    size of the downline. `versions`: all_plan_terms(), when the caller has read them."""
+    posted for it since; an open period is computed on the tree as it stands
+    (DESIGN.md, "A closed month has one answer"); an open one from the maintained
+    figures (docs/statements.md). A fixed number of queries, whatever the size of the
+    downline. `versions`: all_plan_terms(), when the caller has read them."""
     period = period_of(period) if period else current_period()
     versions = versions or all_plan_terms()
     terms = terms_in_force(versions, period)
@@ -90,7 +91,9 @@ def member_statement(
         return _closed_statement(member, sponsor, payment, stored)
     active = bool(payment and payment.paid)
     own_cents = int(payment.amount * 100) if active else None
-    rows = downline_level_counts(member, period, terms.levels)
+    # An open period: the maintained figures (bonuses.models.downline), a few index
+    # lookups on the member's own rows whatever the size of the downline.
+    rows = maintained_level_counts(member, period, terms.levels)
     earned, referred = member_earnings_cents(
         terms, has_sponsor=member.depth > 1, own_cents=own_cents, rows=rows
     )

@@ -1,10 +1,13 @@
 """Month close: turns a period's earnings into ledger entries, once, all or nothing.
 
-One streamed pass over the members in path order (a pre-order walk of the tree) joined
-to the period's paid payments: a stack holds the current member's ancestors, so every
-paid payment credits the ancestors at distance 1..levels and the payer's referred bonus
-without a query per member. Shares are rounded per payment (PlanTerms.share) and summed
-in integer cents, so the result equals the per-member statements to the cent.
+The close reads the maintained per-member figures (docs/statements.md): one set-based
+pass over the period's paid payments, the follower counts and the period's volume rows
+(compute_period_from_figures). `compute_period`, the walk it replaced, stays as the
+reference the tests and the safety net compare with: one streamed pass over the members
+in path order (a pre-order walk of the tree) joined to the period's paid payments, a
+stack holding the current member's ancestors. Shares are rounded per payment
+(PlanTerms.share) and summed in integer cents, so both equal the per-member statements
+to the cent.
 """
 
 import heapq
@@ -22,7 +25,15 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bonuses.models import ClosedFigures, LedgerEntry, Member, MonthClose, Payment
+from bonuses.models import (
+    ClosedFigures,
+    DownlineCount,
+    DownlineVolume,
+    LedgerEntry,
+    Member,
+    MonthClose,
+    Payment,
+)
 from core.bulk import insert_rows
 from core.money import money
 from core.periods import add_months, current_period, months_between, period_of
@@ -232,6 +243,82 @@ def compute_period(period: date, terms: PlanTerms) -> PeriodFigures:
     )
 
 
+def compute_period_from_figures(period: date, terms: PlanTerms) -> PeriodFigures:
+    """compute_period read from the maintained figures of open `period` (docs/
+    statements.md) instead of walking the tree: three set-based passes, over the
+    period's paid payments (referred bonuses, who is active), the follower counts and
+    the period's volume rows (each worth count × share_cents(level, cents) to its
+    earner). Reads only; the same figures to the cent (tests/bonuses/test_figures.py).
+    The caller keeps the tree and the period's payments still (the close's locks)."""
+    q = connection.ops.quote_name
+    members, payments = q(Member._meta.db_table), q(Payment._meta.db_table)
+    counts, volumes = q(DownlineCount._meta.db_table), q(DownlineVolume._meta.db_table)
+    levels = terms.levels
+    share_cents = terms.share_cents
+    referred: dict[int, int] = {}
+    active: set[int] = set()
+    paid = 0
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.member_id, m.depth, CAST(ROUND(p.amount * 100) AS BIGINT) "
+            f"FROM {payments} p JOIN {members} m ON m.id = p.member_id "
+            f"WHERE p.period = %s AND p.paid = %s",
+            [period, True],
+        )
+        while rows := cursor.fetchmany(50_000):
+            paid += len(rows)
+            for member_id, depth, cents in rows:
+                active.add(member_id)
+                if depth > 1:
+                    share = share_cents(0, int(cents))
+                    if share:
+                        referred[member_id] = share
+    zero = [0] * levels
+    followers: dict[int, list[int]] = {}
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"SELECT earner_id, level, followers FROM {counts} "
+            f"WHERE level <= %s AND followers <> 0",
+            [levels],
+        )
+        while rows := cursor.fetchmany(50_000):
+            for earner, level, count in rows:
+                row = followers.get(earner)
+                if row is None:
+                    row = followers[earner] = zero.copy()
+                row[level - 1] = count
+    must_be_active = terms.earner_must_be_active
+    earned: dict[int, list[int]] = {}
+    actives: dict[int, list[int]] = {}
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"SELECT earner_id, level, cents, paid FROM {volumes} "
+            f"WHERE period = %s AND level <= %s AND paid <> 0",
+            [period, levels],
+        )
+        while rows := cursor.fetchmany(50_000):
+            for earner, level, cents, count in rows:
+                row = actives.get(earner)
+                if row is None:
+                    row = actives[earner] = zero.copy()
+                row[level - 1] += count
+                if must_be_active and earner not in active:
+                    continue
+                row = earned.get(earner)
+                if row is None:
+                    row = earned[earner] = zero.copy()
+                row[level - 1] += count * share_cents(level, int(cents))
+    return PeriodFigures(
+        terms=terms,
+        levels=earned,
+        referred=referred,
+        payments=paid,
+        followers=followers,
+        actives=actives,
+        active=active,
+    )
+
+
 def _cents(value: int) -> Decimal:
     return money(Decimal(value) / 100)
 
@@ -420,7 +507,9 @@ def month_close_one(*, period: date, by=None, dry_run: bool = False) -> CloseRes
         result.dry_run = dry_run
         return result
     terms = plan_terms(period)
-    figures = compute_period(period, terms)
+    # The maintained figures (bonuses.models.downline): exact for an open period, and
+    # the close's locks keep them still until it commits.
+    figures = compute_period_from_figures(period, terms)
     result = _result(period, figures, dry_run=dry_run, started=started)
     if dry_run:
         return result

@@ -15,11 +15,12 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from bonuses.models import Member, Payment
+from bonuses.models import DownlineCount, DownlineVolume, Member, Payment
 from bonuses.models.members import member_search_key, new_referral_code
 from core.bulk import insert_rows, refresh_planner_stats, reset_sequences
 from core.periods import add_months, current_period
 
+from .figures import figures_add_members
 from .locks import lock_tree_exclusive
 from .members import member_enroll
 from .payments import payment_mark_paid
@@ -66,11 +67,15 @@ def _pick_sponsors(rng: random.Random, count: int, root_share: float) -> array:
 
 
 @transaction.atomic
-def seed_club(*, members: int, months: int = 6, seed: int | None = None) -> SeedResult:
+def seed_club(
+    *, members: int, months: int = 6, seed: int | None = None, figures: bool = True
+) -> SeedResult:
     """Add a random club of `members` members with `months` months of payments.
 
     Paths are handed out in one pass and rows written with COPY / executemany, so a
-    million members take a minute or two instead of hours of add_child calls.
+    million members take a minute or two instead of hours of add_child calls. The
+    maintained figures are filled set-based at the end (`figures=False`: the caller
+    does it, after moving the new members itself).
     """
     rng = random.Random(seed)
     lock_tree_exclusive()
@@ -162,6 +167,9 @@ def seed_club(*, members: int, months: int = 6, seed: int | None = None) -> Seed
     ]  # fmt: skip
     payments = insert_rows(Payment, payment_columns, payment_rows())
     refresh_planner_stats(Member, Payment)
+    if figures:
+        figures_add_members(since_id=first_id)
+        refresh_planner_stats(DownlineCount, DownlineVolume)
     return SeedResult(
         members=members,
         payments=payments,

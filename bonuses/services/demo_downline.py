@@ -5,6 +5,7 @@ from django.db import connection, transaction
 from bonuses.models import Member
 
 from .demo import seed_club
+from .figures import figures_add_members
 from .locks import lock_tree_exclusive
 from .members import member_enroll
 
@@ -18,7 +19,7 @@ def seed_downline(*, members: int, months: int = 3, seed: int | None = None) -> 
     without moving the roots one by one."""
     lock_tree_exclusive()
     top = member_enroll(first_name="Bench", last_name="Top")
-    seed_club(members=members, months=months, seed=seed)
+    seed_club(members=members, months=months, seed=seed, figures=False)
     table = connection.ops.quote_name(Member._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -31,4 +32,5 @@ def seed_downline(*, members: int, months: int = 3, seed: int | None = None) -> 
             [top.path, top.pk],
         )
     Member.objects.filter(pk=top.pk).update(numchild=roots)
+    figures_add_members(since_id=top.pk + 1)
     return Member.objects.get(pk=top.pk)

@@ -8,6 +8,7 @@ payment_set so the engine posts corrections.
 """
 
 from collections import defaultdict
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -19,10 +20,12 @@ from bonuses.models import Member, MonthClose, Payment
 from bonuses.models.members import SEARCH_KEY_FIELDS, member_search_key
 from bonuses.models.members import new_referral_code as new_code
 from core.bulk import insert_rows, reset_sequences
+from core.money import money
 
 from .dashboard import dashboard_changed_on_commit
+from .figures import figures_add_members, figures_payments_changed
 from .ledger import ledger_open_balances
-from .locks import lock_tree_exclusive
+from .locks import lock_tree_exclusive, lock_tree_for_insert
 from .members import member_change_sponsor
 from .payments import payment_set
 from .period_locks import lock_period_for_payments
@@ -141,6 +144,9 @@ def members_import(*, plan, by=None, progress=None, source: str = "") -> dict[st
 
     insert_rows(Member.history.model, HISTORY_COLUMNS, (history_tuple(i) for i in new_rows))
     allocator.bump_existing_numchild({index.by_id[pk]["path"] for pk in index.by_id})
+    if new_rows:
+        # Before the moves below: a move carries a member's figures, which must be whole.
+        figures_add_members(since_id=first_id)
 
     _update_existing(plan, user_ids, by)
     # Moves last and parents first: when a member moves, every member above its new
@@ -220,6 +226,7 @@ def payments_import(*, plan, by=None) -> dict[str, int]:
             by_period[row.period].append(row)
     for period in sorted(by_period):
         lock_period_for_payments(period)
+    lock_tree_for_insert()  # the maintained figures follow the payers' ancestors
     closed = set(
         MonthClose.objects.filter(period__in=list(by_period)).values_list("period", flat=True)
     )
@@ -232,16 +239,24 @@ def payments_import(*, plan, by=None) -> dict[str, int]:
                     amount=row.amount, by=by, note=row.note,
                 )  # fmt: skip
         else:
-            _insert_payments(period, [r for r in rows if r.existing is None and r.paid], by)
-            _update_payments([r for r in rows if r.existing is not None], by)
+            changes = _insert_payments(
+                period, [r for r in rows if r.existing is None and r.paid], by
+            )
+            changes += _update_payments([r for r in rows if r.existing is not None], by)
+            figures_payments_changed(period=period, changes=changes)
     dashboard_changed_on_commit()  # active members, bonuses
     return plan.counts()
 
 
-def _insert_payments(period, rows, by) -> None:
-    """New payments of an open month, with their history rows, by COPY / executemany."""
+def _cents(paid: bool, amount) -> int | None:
+    return int(money(amount) * 100) if paid else None
+
+
+def _insert_payments(period, rows, by) -> list[tuple]:
+    """New payments of an open month, with their history rows, by COPY / executemany.
+    Returns the changes for the maintained figures: (member id, None, cents)."""
     if not rows:
-        return
+        return []
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     day = ops.adapt_datefield_value(period)
@@ -266,16 +281,20 @@ def _insert_payments(period, rows, by) -> None:
             for pk, m in created.values_list("id", "member_id")
         ]  # fmt: skip
     insert_rows(Payment.history.model, PAYMENT_HISTORY_COLUMNS, history)
+    return [(m, None, _cents(True, Decimal(amount))) for m, (amount, _note) in values.items()]
 
 
-def _update_payments(rows, by) -> None:
+def _update_payments(rows, by) -> list[tuple]:
+    """Changed payments of an open month; returns (member id, cents before, cents after)."""
     if not rows:
-        return
+        return []
     now = timezone.now()
     existing = Payment.objects.in_bulk([r.existing["id"] for r in rows])
     updated = []
+    changes = []
     for row in rows:
         payment = existing[row.existing["id"]]
+        before = _cents(payment.paid, payment.amount)
         if row.paid and not payment.paid:
             payment.paid_on = now
         payment.paid = row.paid
@@ -284,7 +303,9 @@ def _update_payments(rows, by) -> None:
         payment.recorded_by = by
         payment.updated_at = now
         updated.append(payment)
+        changes.append((payment.member_id, before, _cents(payment.paid, payment.amount)))
     bulk_update_with_history(
         updated, Payment, ["paid", "paid_on", "amount", "recorded_by", "updated_at"],
         batch_size=1_000, default_user=by, default_change_reason="import",
     )  # fmt: skip
+    return changes

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from bonuses.models import Member
 
+from .figures import figures_attach, figures_detach
 from .locks import lock_roots, lock_tree_exclusive, lock_tree_for_insert
 
 # Fields that callers may set; tree fields (path, depth, numchild) belong to treebeard.
@@ -55,9 +56,11 @@ def member_enroll(*, sponsor: Member | None = None, by=None, **fields) -> Member
         return Member.objects.add_root(instance=member)
     try:
         # add_child locks the sponsor's row and re-reads its path before using it.
-        return Member.objects.add_child(sponsor, instance=member)
+        member = Member.objects.add_child(sponsor, instance=member)
     except Member.DoesNotExist as exc:
         raise ValidationError({"sponsor": _("The chosen sponsor no longer exists.")}) from exc
+    figures_attach(member=member, new=True)
+    return member
 
 
 @transaction.atomic
@@ -173,6 +176,7 @@ def member_change_sponsor(*, member: Member, sponsor: Member | None, by=None) ->
     if member.sponsor_id == (sponsor.pk if sponsor else None):
         return member
 
+    figures_detach(member=member)
     if sponsor is None:
         lock_roots()
         last_root = Member.objects.get_last_root_node()
@@ -180,6 +184,7 @@ def member_change_sponsor(*, member: Member, sponsor: Member | None, by=None) ->
     else:
         Member.objects.move(member, sponsor, "last-child")
     member = Member.objects.get(pk=member.pk)  # treebeard rewrote paths below it
+    figures_attach(member=member)
     member.sponsor = sponsor
     if by is not None:
         member._history_user = by
@@ -231,6 +236,7 @@ def member_delete(*, member: Member, by=None) -> None:
     if error:
         raise ValidationError(error)
     pk = member.pk
+    figures_detach(member=member)
     member.delete()  # treebeard's: it deletes a fresh copy of the row
     if by is not None:
         # ...so the history's deletion row learns who did it here.

@@ -20,6 +20,7 @@ from core.periods import period_of
 
 from .corrections import post_payment_corrections
 from .dashboard import dashboard_changed_on_commit
+from .figures import figures_payments_changed
 from .locks import lock_tree_for_insert
 from .period_locks import lock_period_corrections, lock_period_for_payments
 from .pricing import plan_price
@@ -72,23 +73,43 @@ def payment_set(
     """
     period = period_of(period)
     closed = _lock_period(period)
-    return _payment_set(
-        member=member, period=period, paid=paid, amount=amount, by=by, note=note, closed=closed
+    changes = []
+    payment = _payment_set(
+        member=member,
+        period=period,
+        paid=paid,
+        amount=amount,
+        by=by,
+        note=note,
+        closed=closed,
+        changes=changes,
     )[0]
+    figures_payments_changed(period=period, changes=changes)
+    return payment
 
 
 def _lock_period(period: date) -> bool:
     """Take the month's locks; True when the month is closed (changes need corrections)."""
     lock_period_for_payments(period)
+    # Corrections (closed month) and the maintained figures (open month) both read the
+    # payer's ancestors: no move may run until we commit.
+    lock_tree_for_insert()
     closed = MonthClose.objects.filter(period=period).exists()
     if closed:
-        # Corrections read the tree and the month's other payments: keep both still.
-        lock_tree_for_insert()
+        # Corrections read the month's other payments: keep them still.
         lock_period_corrections(period)
     return closed
 
 
-def _payment_set(*, member, period, paid, amount, by, note, closed) -> tuple[Payment | None, bool]:
+def _cents(paid: bool, amount) -> int | None:
+    return int(money(amount) * 100) if paid else None
+
+
+def _payment_set(
+    *, member, period, paid, amount, by, note, closed, changes
+) -> tuple[Payment | None, bool]:
+    """Apply one member's wanted state. For an open month, appends (member id, cents
+    before, cents after) to `changes` for the maintained figures."""
     amount = _clean_amount(amount)
     payment = Payment.objects.select_for_update().filter(member=member, period=period).first()
     if payment is None:
@@ -111,11 +132,17 @@ def _payment_set(*, member, period, paid, amount, by, note, closed) -> tuple[Pay
         else:
             if closed:
                 post_payment_corrections(payment=payment, was_paid=False, was_amount=None, by=by)
+            else:
+                changes.append((member.pk, None, _cents(True, payment.amount)))
             return payment, True
     was_paid, was_amount = payment.paid, payment.amount
     changed = _set_state(payment, paid=paid, amount=amount, by=by, note=note)
     if changed and closed:
         post_payment_corrections(payment=payment, was_paid=was_paid, was_amount=was_amount, by=by)
+    elif changed:
+        changes.append(
+            (member.pk, _cents(was_paid, was_amount), _cents(payment.paid, payment.amount))
+        )
     return payment, changed
 
 
@@ -135,12 +162,22 @@ def payments_set_batch(
     payments changed (already-right ones are left alone)."""
     period = period_of(period)
     closed = _lock_period(period)
+    changes = []
     changed = sum(
         _payment_set(
-            member=m, period=period, paid=paid, amount=amount, by=by, note="", closed=closed
+            member=m,
+            period=period,
+            paid=paid,
+            amount=amount,
+            by=by,
+            note="",
+            closed=closed,
+            changes=changes,
         )[1]
-        for m in members
+        # In id order: two batches sharing members lock their payment rows in one order.
+        for m in sorted(members, key=lambda m: m.pk)
     )
+    figures_payments_changed(period=period, changes=changes)
     if changed:
         dashboard_changed_on_commit()  # active members, bonuses
     return changed

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bonuses.models import MonthClose, Package, Plan, PlanLevel
+from bonuses.models import MAX_LEVELS, MonthClose, Package, Plan, PlanLevel
 from core.money import money
 from core.periods import period_of
 
@@ -169,6 +169,11 @@ def plan_create_version(
         )
     if not rates:
         raise ValidationError({"rates": _("The plan needs at least one level.")})
+    if len(rates) > MAX_LEVELS:
+        # The maintained statement figures (bonuses.models.downline) go this deep.
+        raise ValidationError(
+            {"rates": _("A plan has at most %(max)s levels.") % {"max": MAX_LEVELS}}
+        )
     plan = Plan(
         effective_from=effective_from,
         monthly_price=money(monthly_price),

@@ -123,9 +123,18 @@ def test_a_plan_used_by_a_close_says_so(admin_client):
 def test_levels_must_not_have_gaps(admin_client):
     current = services.plan_for(date(2026, 6, 1))
     url = reverse("admin:bonuses_plan_change", args=[current.pk])
-    response = admin_client.post(url, plan_post(current, **{"levels-3-level": "7"}))
+    response = admin_client.post(url, plan_post(current, **{"levels-3-level": "6"}))
     assert response.status_code == 200
     assert "without gaps" in response.content.decode()
+    assert Plan.objects.count() == 1
+
+
+def test_levels_stop_at_the_maximum_the_figures_keep(admin_client):
+    current = services.plan_for(date(2026, 6, 1))
+    url = reverse("admin:bonuses_plan_change", args=[current.pk])
+    response = admin_client.post(url, plan_post(current, **{"levels-3-level": "7"}))
+    assert response.status_code == 200
+    assert "less than or equal to 6" in response.content.decode()
     assert Plan.objects.count() == 1
 
 

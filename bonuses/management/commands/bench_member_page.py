@@ -16,6 +16,7 @@ from core.bulk import refresh_planner_stats
 from core.periods import add_months, current_period
 
 BENCH_USER = "bench-member-page"
+FOUNDER_USER = "bench-founder"
 
 
 class Command(BaseCommand):
@@ -32,12 +33,17 @@ class Command(BaseCommand):
         parser.add_argument("--months", type=int, default=3, help="months of payments")
         parser.add_argument("--repeat", type=int, default=20)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--founder",
+            action="store_true",
+            help="also time the club's founder (its first member, the largest downline)",
+        )
 
     def _say(self, text: str) -> None:
         self.stdout.write(text)
         self.stdout.flush()
 
-    def handle(self, *args, downline, months, repeat, seed, **options):
+    def handle(self, *args, downline, months, repeat, seed, founder, **options):
         user_model = get_user_model()
         member = Member.objects.filter(user__username=BENCH_USER).first()
         if member is None:
@@ -54,17 +60,33 @@ class Command(BaseCommand):
                 f"{connection.vendor}: gave a new member a {downline}-member downline in a "
                 f"club of {club} in {time.perf_counter() - started:.1f} s."
             )
-        size = Member.objects.filter(path__startswith=member.path).count() - 1
-        self._say(f"{connection.vendor}: member #{member.pk}, downline {size}.")
-        client = Client()
-        client.force_login(member.user)
+        clients = {"downline member": self._client(member)}
+        if founder:
+            top = Member.objects.order_by("id").first()
+            if top.user_id is None:
+                top.user = user_model.objects.create_user(FOUNDER_USER, password=None)
+                top.save(update_fields=["user"])
+            clients["founder"] = self._client(top)
 
         # The closes are undone at the end, so bench_close still finds last month open.
         with transaction.atomic():
-            self._close_and_time(client, repeat)
+            self._close_and_time(clients, repeat)
             transaction.set_rollback(True)
 
-    def _close_and_time(self, client: Client, repeat: int) -> None:
+    def _client(self, member: Member) -> Client:
+        size = Member.objects.filter(path__startswith=member.path).count() - 1
+        within = Member.objects.filter(
+            path__startswith=member.path, depth__gt=member.depth, depth__lte=member.depth + 4
+        ).count()
+        self._say(
+            f"{connection.vendor}: member #{member.pk}, downline {size}, {within} within "
+            f"four levels."
+        )
+        client = Client()
+        client.force_login(member.user)
+        return client
+
+    def _close_and_time(self, clients: dict[str, Client], repeat: int) -> None:
         last_month = add_months(current_period(), -1)
         started = time.perf_counter()
         open_months = [p for p in unclosed_periods() if p <= last_month]
@@ -73,10 +95,12 @@ class Command(BaseCommand):
                 month_close(period=period)
         self._say(f"Closed the months before last in {time.perf_counter() - started:.1f} s.")
         if last_month in open_months:
-            self._time(client, repeat, "this and last month open")
+            for who, client in clients.items():
+                self._time(client, repeat, f"{who}, this and last month open")
             month_close(period=last_month)
             refresh_planner_stats(LedgerEntry)
-        self._time(client, repeat, "only this month open")
+        for who, client in clients.items():
+            self._time(client, repeat, f"{who}, only this month open")
 
     def _time(self, client: Client, repeat: int, label: str) -> None:
         """Wall time per request, and, because other processes share the 2 cores, the

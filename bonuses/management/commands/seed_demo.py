@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bonuses.models import Member, Payment
+from bonuses.models import DownlineCount, DownlineVolume, Member, Payment
 from bonuses.services.demo import seed_club
 from core.bulk import refresh_planner_stats
 
@@ -20,7 +20,8 @@ class Command(BaseCommand):
             raise CommandError("--members must be at least 1 and --months not negative")
         started = time.perf_counter()
         result = seed_club(members=members, months=months, seed=seed)
-        refresh_planner_stats(Member, Payment)  # now outside the transaction: vacuums too
+        # Now outside the transaction: vacuums too.
+        refresh_planner_stats(Member, Payment, DownlineCount, DownlineVolume)
         self.stdout.write(
             f"Added {result.members} members ({result.roots} without a sponsor, tree depth "
             f"{result.max_depth}) and {result.payments} payments "
