@@ -170,10 +170,56 @@ def _worker_state() -> dict:
     }
 
 
+def _funnel_context(figures) -> dict:
+    """The club's referral funnel by month and the top referrers by first payments: no
+    money in it, so both roles see it (README, "Roles"). Part of the cached figures."""
+    club = figures.funnel if figures is not None else None
+    if club is None:  # computing, or cached by a version before the funnel
+        return {"funnel_pending": True}
+    months = club.funnel.months
+    labels = [_month_label(m.period) for m in months]
+    return {
+        "chart_funnel": _chart(
+            labels,
+            [
+                {
+                    "label": _("Opened"),
+                    "data": [m.opened for m in months],
+                    "backgroundColor": SECONDARY,
+                    # Unfold draws a chart's bars over each other; a funnel's steps stand
+                    # side by side.
+                    "grouped": True,
+                    "maxBarThickness": 10,
+                },
+                {
+                    "label": _("Signed up"),
+                    "data": [m.signed_up for m in months],
+                    "backgroundColor": "var(--color-primary-500)",
+                    "grouped": True,
+                    "maxBarThickness": 10,
+                },
+                {
+                    "label": _("Paid first month"),
+                    "data": [m.paid_first for m in months],
+                    "backgroundColor": "var(--color-primary-800)",
+                    "grouped": True,
+                    "maxBarThickness": 10,
+                },
+            ],
+        ),
+        "funnel_this_month": club.funnel.this_month,
+        "top_referrers": {
+            "headers": [_("Member"), _("First payments, 12 months")],
+            "rows": [[_member_link(pk, name), count] for pk, name, count in club.top_referrers],
+        },
+    }
+
+
 def dashboard_callback(request, context):
     from django_q.models import Schedule
 
     figures = dashboard_figures()
+    context.update(_funnel_context(figures))
     context["latest_payments"] = _payments_table()
     context["decimal_separator"] = formats.get_format("DECIMAL_SEPARATOR")
     context["currency_sign"] = settings.CURRENCY_SIGN

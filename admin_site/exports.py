@@ -22,6 +22,7 @@ from .fields import MonthField
 EXPORTS = {
     "members": (gettext_lazy("Members"), "bonuses.view_member"),
     "payments": (gettext_lazy("Payments"), "bonuses.view_payment"),
+    "funnel": (gettext_lazy("Referral funnel (last 12 months)"), "bonuses.view_member"),
     "statements": (gettext_lazy("Statements for a month"), "bonuses.view_ledgerentry"),
     "ledger": (gettext_lazy("Ledger"), "bonuses.view_ledgerentry"),
 }

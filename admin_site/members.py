@@ -26,7 +26,7 @@ from bonuses.selectors.search import member_search
 from core.money import format_money
 from core.periods import format_month, format_period
 
-from . import member_views
+from . import member_views, referral_cards
 from .confirmations import confirmation_page, confirmed
 from .history import HistoryAdmin
 from .member_filters import HasSponsorFilter, JoinedMonthFilter, PaidThisMonthFilter
@@ -119,7 +119,7 @@ class MemberAdmin(HistoryAdmin, ModelAdmin):
         (_("Club"), {"fields": ["external_id", "joined_on", "referral_code", "level"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
-    actions = ["mark_paid", "mark_unpaid", "delete_members"]
+    actions = ["mark_paid", "mark_unpaid", "print_cards", "delete_members"]
     list_per_page = 50
     paginator = InfinitePaginator
     show_full_result_count = False
@@ -289,6 +289,10 @@ class MemberAdmin(HistoryAdmin, ModelAdmin):
         )
         self.message_user(request, template % {"month": format_period(period), "count": changed})
 
+    @admin.action(description=_("Print referral cards"), permissions=["view"])
+    def print_cards(self, request, queryset):
+        return referral_cards.print_cards(self, request, queryset)
+
     @admin.action(description=_("Delete selected members"), permissions=["delete"])
     def delete_members(self, request, queryset):
         return member_views.delete_members(request, self, queryset)
@@ -430,6 +434,7 @@ class MemberAdmin(HistoryAdmin, ModelAdmin):
             extra_context = {
                 **(extra_context or {}),
                 **member_views.member_change_context(member, request.user),
+                **referral_cards.member_funnel_context(member),
             }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -63,6 +63,11 @@ LEDGER_COLUMNS = _columns(
     ("created_at", DATETIME),
 )  # fmt: skip
 
+FUNNEL_COLUMNS = _columns(
+    "member", "name", ("month", MONTH), ("opened", INT), ("signed_up", INT),
+    ("paid_first_month", INT),
+)  # fmt: skip
+
 
 def statement_columns(levels: int) -> list[Column]:
     """The statement columns depend on how many levels the month's plan pays."""
@@ -208,6 +213,11 @@ def export_statements(period, filename: str, *, delimiter: str | None = None) ->
 
 def export_ledger(filename: str, *, delimiter: str | None = None) -> int:
     return write_export(LEDGER_COLUMNS, exports.ledger_rows(), filename, delimiter=delimiter)
+
+
+def export_funnel(filename: str, *, delimiter: str | None = None) -> int:
+    """The referral funnel of every member, per month of the last 12 (issue 17)."""
+    return write_export(FUNNEL_COLUMNS, exports.funnel_rows(), filename, delimiter=delimiter)
 
 
 def _dataset_kind(value) -> str:

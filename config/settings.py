@@ -180,6 +180,18 @@ CACHES["ratelimit"] = (
     else dict(CACHES["default"])
 )
 RATELIMIT_USE_CACHE = "ratelimit"
+# Referral link visits (bonuses.services.visits) remember who was counted today in their
+# own alias: Redis when there is one (shared by every web process); otherwise a memory
+# cache per process, because the database cache would add a second write to every visit
+# of /r/<code>/ (a person may then count once per process a day, still under the cap).
+CACHES["visits"] = (
+    dict(CACHES["default"])
+    if REDIS_URL and not TESTING
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "visits"}
+)
+# The most visits of one member's referral link counted in one day: a script opening the
+# link from many addresses stops counting there.
+REFERRAL_VISIT_CAP = env.int("REFERRAL_VISIT_CAP", default=200)
 RATELIMIT_VIEW = "bonuses.views.limits.too_many_requests"
 RATELIMIT_IP_META_KEY = "core.clientip.client_ip"  # its "ip" key: the same client as axes'
 SILENCED_SYSTEM_CHECKS = [

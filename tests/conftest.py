@@ -67,8 +67,10 @@ def fresh_rate_limits():
     """Rate limits count in a per-process memory cache in tests (settings): each test
     starts with none spent."""
     caches["ratelimit"].clear()
+    caches["visits"].clear()
     yield
     caches["ratelimit"].clear()
+    caches["visits"].clear()
 
 
 @pytest.fixture

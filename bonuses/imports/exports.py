@@ -240,3 +240,25 @@ def ledger_rows():
         code, params = e.pop("reason_code"), e.pop("reason_params")
         reason = reason_text(code, params) if code else e["reason"]
         yield {**e, "reason": reason, "member": keys[e["member_id"]]}
+
+
+def funnel_rows():
+    """Every member's referral funnel per month of the last 12 (bonuses.selectors.funnel),
+    the months with something in them: member key, name, month, opened, signed up, paid
+    first month."""
+    from bonuses.selectors.funnel import funnel_rows as rows
+
+    keys = member_keys()
+    names = dict(
+        (pk, f"{first} {last}".strip())
+        for pk, first, last in Member.objects.values_list("id", "first_name", "last_name")
+    )
+    for row in rows():
+        yield {
+            "member": keys[row["member_id"]],
+            "name": names.get(row["member_id"], ""),
+            "month": row["month"],
+            "opened": row["opened"],
+            "signed_up": row["signed_up"],
+            "paid_first_month": row["paid_first"],
+        }

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bonuses', '0013_downline_figures'),
+        ('bonuses', '0014_referral_visits'),
     ]
 
     operations = [

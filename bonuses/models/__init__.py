@@ -9,6 +9,7 @@ from .payments import Payment
 from .plans import Package, Plan, PlanLevel
 from .sponsor_requests import SponsorRequest
 from .statement_mails import StatementMail
+from .visits import ReferralVisit
 
 __all__ = [
     "MAX_LEVELS",
@@ -25,6 +26,7 @@ __all__ = [
     "Payment",
     "Plan",
     "PlanLevel",
+    "ReferralVisit",
     "SponsorRequest",
     "StatementMail",
     "new_referral_code",

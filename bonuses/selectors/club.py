@@ -28,6 +28,7 @@ from core.money import ZERO
 from core.periods import add_months, current_period, months_between
 
 from .common import cents_to_money
+from .funnel import ClubFunnel, club_funnel
 
 CHART_MONTHS = 12
 FRESH_SECONDS = 5 * 60  # older figures are shown, and a refresh is queued
@@ -58,6 +59,7 @@ class ClubFigures:
     top_earners: list[tuple[int, str, Decimal]] | None = None  # (member id, name, amount)
     # A write since computed_at changed what these figures count; a refresh is queued.
     stale: bool = False
+    funnel: ClubFunnel | None = None  # the referral funnel and top referrers (issue 17)
 
     def is_fresh(self) -> bool:
         return (timezone.now() - self.computed_at).total_seconds() < FRESH_SECONDS
@@ -216,6 +218,7 @@ def club_figures(*, with_top_earners: bool = False) -> ClubFigures:
         outstanding=_outstanding(),
         months=months,
         top_earners=top_earners,
+        funnel=club_funnel(months=CHART_MONTHS),
     )
 
 

@@ -7,15 +7,18 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from bonuses.forms import NameSponsorForm
 from bonuses.models import Member, SponsorRequest
 from bonuses.selectors import downline_branch, member_page
+from bonuses.selectors.funnel import member_funnel
 from bonuses.selectors.sponsor_requests import latest_sponsor_request
 from bonuses.services import sponsor_request_create
 from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.links import referral_url
 from core.periods import current_period, parse_month
+from core.qr import qr_svg
 
 from .claims import no_member_page
 from .limits import SPONSOR_REQUEST, limit, logged_in_user, posted
@@ -72,8 +75,46 @@ def me(request):
         "nodes": _with_keys(member, page.downline.nodes),
         "more": page.downline.more,
         **_sponsor_context(member),
+        **_funnel_context(member, link),
     }
     return render(request, "bonuses/me.html", context)
+
+
+def _funnel_context(member: Member, link: str) -> dict:
+    """The referral funnel card (bonuses/me_funnel.html): this month's figures, the last
+    12 months and the link as a QR code. Three queries."""
+    return {
+        "funnel": member_funnel(member=member),
+        "qr": qr_svg(link, label=gettext("Your referral link")),
+    }
+
+
+CARD_LAYOUTS = ("card", "sheet")
+
+
+def referral_cards(request, cards: list[dict], layout: str):
+    """The print page of referral cards, for a member's own card or staff's selection:
+    each card holds only what the member page shows (first name, link, QR code)."""
+    if layout not in CARD_LAYOUTS:
+        layout = "card"
+    return render(request, "bonuses/cards.html", {"cards": cards, "layout": layout})
+
+
+def card_of(member: Member) -> dict:
+    link = referral_url(member.referral_code)
+    return {"name": member.first_name, "link": link, "qr": qr_svg(link)}
+
+
+@login_required
+def card(request):
+    """ "Print my card": the member's own referral card, one per page for a card printer
+    (85.6 x 54 mm) or `?layout=sheet`, an A4 sheet of ten."""
+    member = _own_member(request)
+    if member is None:
+        raise Http404
+    layout = request.GET.get("layout", "card")
+    count = 10 if layout == "sheet" else 1
+    return referral_cards(request, [card_of(member)] * count, layout)
 
 
 @login_required

@@ -169,6 +169,25 @@ def export_members_and_payments(client, club, user):
     return export("members")(client, club, user) and export("payments")(client, club, user)
 
 
+def referral_funnel_and_cards(client, club, user):
+    member = club["middle"]
+    page = client.get(reverse("admin:bonuses_member_change", args=[member.pk])).content.decode()
+    cards = client.post(
+        reverse("admin:bonuses_member_changelist"),
+        {"action": "print_cards", "_selected_action": [member.pk], "month": "2026-06"},
+    )
+    return (
+        'id="member-funnel"' in page
+        and cards.status_code == 200
+        and f"/r/{member.referral_code}/" in cards.content.decode()
+    )
+
+
+def dashboard_referral_funnel(client, club, user):
+    page = client.get(reverse("admin:index")).content.decode()
+    return 'id="dashboard-funnel"' in page and "Top referrers" in page
+
+
 def export_statements_and_ledger(client, club, user):
     ledger_page = client.get(reverse("admin:bonuses_ledgerentry_export"))
     return (
@@ -285,6 +304,12 @@ TABLE = {
     ),
     "import members and payments": (True, True, import_members_and_payments),
     "export members and payments": (True, True, export_members_and_payments),
+    "see a member's referral funnel (member page), print referral cards (member list)": (
+        True,
+        True,
+        referral_funnel_and_cards,
+    ),
+    "export the referral funnel": (True, True, export("funnel")),
     "export statements and the ledger": (False, True, export_statements_and_ledger),
     "see ledger entries (ledger list, member page)": (False, True, see_the_ledger),
     "package claims, payouts, manual adjustments": (False, True, claims_payouts_adjustments),
@@ -297,6 +322,7 @@ TABLE = {
         True,
         dashboard_members_and_payments,
     ),
+    "dashboard: the referral funnel and top referrers": (True, True, dashboard_referral_funnel),
     "dashboard: the club's money (bonuses, balances, closes, top earners)": (
         False,
         True,
