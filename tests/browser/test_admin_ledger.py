@@ -7,6 +7,7 @@ import pytest
 
 from bonuses import services
 from bonuses.models import LedgerEntry
+from tests.browser.select2 import select2_search
 from tests.factories import enroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,8 +23,7 @@ def test_payout_shows_the_balance_and_refuses_an_overdraft(admin_login, screensh
     page = admin_login()
 
     page.goto("/admin/bonuses/ledgerentry/payout/")
-    page.click(".select2-selection")
-    page.fill(".select2-search__field", "Касымова")
+    select2_search(page, "Касымова")
     page.click(".select2-results__option >> text=Касымова")
     page.wait_for_selector("#balance-closed")  # choosing the member reloads with balance
     assert digits(page.locator("#balance-closed").inner_text()) == "5000"

@@ -6,6 +6,7 @@ import pytest
 from bonuses.models import Member, Payment
 from bonuses.services.demo import load_demo_club
 from core.periods import current_period
+from tests.browser.select2 import select2_search
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,8 +56,7 @@ def test_sponsor_moved_through_the_autocomplete_after_confirming(club, admin_log
     )
     page = admin_login()
     page.goto(f"/admin/bonuses/member/{anna.pk}/change/")
-    page.locator(".field-sponsor .select2-selection").first.click()
-    page.locator(".select2-search__field").fill(target.last_name)
+    select2_search(page, target.last_name, within=".field-sponsor")
     page.locator(".select2-results__option", has_text=str(target)).first.click()
     page.locator("button[name=_save]").click()
     # The confirmation page: nothing moved yet, the size of the move is shown.
@@ -77,8 +77,7 @@ def test_member_lookup_finds_a_member_through_select2(club, admin_login, screens
     anna = Member.objects.get(user__username="anna")
     page = admin_login()
     page.goto("/admin/bonuses/member/lookup/")
-    page.locator(".select2-selection").first.click()
-    page.locator(".select2-search__field").fill(anna.last_name)
+    select2_search(page, anna.last_name)
     page.locator(".select2-results__option", has_text=str(anna)).first.click()
     page.wait_for_selector("#member-summary")
     assert page.url.endswith(f"?member={anna.pk}")
@@ -88,9 +87,9 @@ def test_member_lookup_finds_a_member_through_select2(club, admin_login, screens
     tall_screenshot(page, screenshot, "admin-member-lookup")
     # select2's own messages in the page's language (the form is built once, at import,
     # when another language may have been active).
-    page.locator(".select2-selection").first.click()
-    page.locator(".select2-search__field").fill("nobody-like-this")
-    page.wait_for_selector(".select2-results__message")
+    select2_search(page, "nobody-like-this")
+    # "Searching…" shows first while the request is under way.
+    page.wait_for_selector(".select2-results__message >> text=No results found")
     assert page.locator(".select2-results__message").inner_text() == "No results found"
 
 

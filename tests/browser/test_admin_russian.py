@@ -11,6 +11,7 @@ from bonuses import services
 from bonuses.models import LedgerEntry, Member, MonthClose, Payment
 from bonuses.services.demo import load_demo_club
 from core.periods import add_months, current_period, format_month
+from tests.browser.select2 import select2_search
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -99,8 +100,7 @@ def test_sponsor_move_is_a_confirmation_page(club, admin_login, screenshot):
     target = Member.objects.exclude(path__startswith=anna.path).order_by("pk").first()
     page = admin_login()
     page.goto(f"/admin/bonuses/member/{mover.pk}/change/")
-    page.locator(".field-sponsor .select2-selection").first.click()
-    page.locator(".select2-search__field").fill(target.last_name.lower())
+    select2_search(page, target.last_name.lower(), within=".field-sponsor")
     page.locator(".select2-results__option", has_text=target.last_name).first.click()
     page.locator("button[name=_save]").click()
     page.wait_for_selector("#confirm-page")
@@ -137,13 +137,11 @@ def test_lookup_finds_a_member_as_typed_and_shows_their_page(club, admin_login, 
     page = admin_login()
     page.goto("/admin/bonuses/member/lookup/")
     # Lower case, е for ё, the surname in capitals after the first name.
-    page.locator(".select2-selection").first.click()
-    page.locator(".select2-search__field").fill(f"артем {artyom.last_name.upper()}")
+    select2_search(page, f"артем {artyom.last_name.upper()}")
     page.wait_for_selector(".select2-results__option >> text=Артём")
     page.keyboard.press("Escape")
     # Surname first, then the first name: Anna, whose downline is a tree.
-    page.locator(".select2-selection").first.click()
-    page.locator(".select2-search__field").fill(f"{anna.last_name.lower()} анна")
+    select2_search(page, f"{anna.last_name.lower()} анна")
     page.locator(".select2-results__option", has_text=anna.last_name).first.click()
     page.wait_for_selector("#member-summary")
     assert f"/r/{anna.referral_code}/" in page.locator("#member-link").inner_text()
@@ -153,9 +151,9 @@ def test_lookup_finds_a_member_as_typed_and_shows_their_page(club, admin_login, 
     tall_screenshot(page, screenshot, "admin-ru-member-lookup")
     # Nothing English on the page, select2's own messages included.
     page.goto("/admin/bonuses/member/lookup/")
-    page.locator(".select2-selection").first.click()
-    page.locator(".select2-search__field").fill("нетакого")
-    page.wait_for_selector(".select2-results__message")
+    select2_search(page, "нетакого")
+    # "Searching…" shows first while the request is under way.
+    page.wait_for_selector(".select2-results__message >> text=Совпадений не найдено")
     assert page.locator(".select2-results__message").inner_text() == "Совпадений не найдено"
 
 
