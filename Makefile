@@ -45,6 +45,8 @@ $(VENV)/.dev: requirements/dev.txt requirements/base.txt | $(PY)
 migrate: $(VENV)/.base
 	$(PY) manage.py migrate --noinput
 
+# Links in the demo's pages and mails point at the port it serves on (SITE_URL wins).
+demo: export SITE_URL := $(or $(SITE_URL),http://$(HOST):$(PORT))
 demo: migrate
 	@$(PY) manage.py load_demo
 	@echo ""
