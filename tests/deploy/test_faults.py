@@ -38,14 +38,46 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _close_is_working() -> bool:
-    """Another session (the close command's) is inside a transaction."""
+def _close_activity() -> tuple[str, str] | None:
+    """(state, last statement) of another session (the close command's) that is inside a
+    transaction, or None when there is none."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "SELECT state, query FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
         )
-        return cursor.fetchone()[0] > 0
+        return cursor.fetchone()
+
+
+def _close_is_working() -> bool:
+    return _close_activity() is not None
+
+
+def _close_is_writing() -> bool:
+    """The close has begun to write: its last statement created the period's MonthClose
+    row or copied entries or figures (between its COPY batches it formats the next one in
+    Python, so the statement stays visible). Nothing of it is committed yet."""
+    activity = _close_activity()
+    if activity is None:
+        return False
+    query = activity[1].lstrip().upper()
+    return query.startswith("COPY") or query.startswith('INSERT INTO "BONUSES_MONTHCLOSE"')
+
+
+def _kill_close(month: str, env: dict, when) -> None:
+    """Start `close_month --month`, wait for `when` (a predicate), SIGKILL it, and wait
+    until the server has rolled its transaction back."""
+    close = subprocess.Popen(
+        [VENV_BIN / "python", "manage.py", "close_month", "--month", month],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for(_close_is_working, timeout=60, step=0.005, what="the close's transaction")
+        when()
+    finally:
+        close.send_signal(signal.SIGKILL)
+        close.wait()
+    wait_for(lambda: not _close_is_working(), timeout=30, what="the rollback")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -59,28 +91,33 @@ def test_a_close_killed_at_random_points_leaves_nothing_and_reruns_to_the_same_t
     month = period.strftime("%Y-%m")
     env = child_env(DATABASE_URL=_database_url(), REDIS_URL="")
     rng = random.Random(14)
-    kills = []  # (ms after the close's transaction began, what the database held)
-    for _attempt in range(5):
-        close = subprocess.Popen(
-            [VENV_BIN / "python", "manage.py", "close_month", "--month", month],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_for(_close_is_working, timeout=60, step=0.005, what="the close's transaction")
-        # Anywhere from the first query to well past the dry run's time (the real close
-        # also writes every entry): some kills land while it computes, some while it writes.
-        delay = rng.uniform(0, 2 * dry_run.duration_ms / 1000)
-        time.sleep(delay)
-        close.send_signal(signal.SIGKILL)
-        close.wait()
-        wait_for(lambda: not _close_is_working(), timeout=30, what="the rollback")
+
+    def left() -> str:
         if MonthClose.objects.filter(period=period).exists():
-            # Killed after its commit: then the month is closed completely.
-            kills.append((round(delay * 1000), "closed"))
-            break
+            return "closed"  # killed after its commit: then the month is closed completely
         # No partial period: no close row, no entry of the month.
         assert not LedgerEntry.objects.filter(period=period).exists()
-        kills.append((round(delay * 1000), "nothing"))
-    assert sum(outcome == "nothing" for _ms, outcome in kills) >= 2, kills
+        return "nothing"
+
+    # Two kills placed by the close's own progress, whatever the machine's speed: as soon
+    # as its transaction begins (it reads), and as soon as it begins to write. Both must
+    # leave nothing.
+    _kill_close(month, env, when=lambda: None)
+    kills = [("as it began", left())]
+    _kill_close(
+        month, env,
+        when=lambda: wait_for(_close_is_writing, timeout=60, step=0.001, what="its writes"),
+    )  # fmt: skip
+    kills.append(("as it wrote", left()))
+    assert kills == [("as it began", "nothing"), ("as it wrote", "nothing")], kills
+    # Then at random points from its first query to well past the dry run's time: some
+    # land while it computes, some while it writes, the last ones maybe after its commit.
+    for _attempt in range(3):
+        delay = rng.uniform(0, 2 * dry_run.duration_ms / 1000)
+        _kill_close(month, env, when=lambda delay=delay: time.sleep(delay))
+        kills.append((f"{round(delay * 1000)} ms", left()))
+        if kills[-1][1] == "closed":
+            break
     finished = subprocess.run(  # the re-run (a no-op when the last kill came too late)
         [VENV_BIN / "python", "manage.py", "close_month", "--month", month],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
@@ -92,9 +129,9 @@ def test_a_close_killed_at_random_points_leaves_nothing_and_reruns_to_the_same_t
     assert LedgerEntry.objects.filter(period=period).count() == expected["entries"]
     FIGURES.mkdir(exist_ok=True)
     (FIGURES / "close-kills.txt").write_text(
-        f"20 000 members, dry run {dry_run.duration_ms} ms; kills (ms into the close's "
-        f"transaction, what was left): {kills}; re-run total {close.totals['total']} = "
-        f"undisturbed {expected['total']}, {expected['entries']} entries\n"
+        f"20 000 members, dry run {dry_run.duration_ms} ms; kills (when, what was left): "
+        f"{kills}; re-run total {close.totals['total']} = undisturbed {expected['total']}, "
+        f"{expected['entries']} entries\n"
     )
 
 
