@@ -3,7 +3,7 @@
 Rows are written by the worker (bonuses.services.statement_mails), never edited here."""
 
 from django.contrib import admin, messages
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language_info, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
@@ -24,7 +24,9 @@ RESEND_LIMIT = 20
 
 @admin.register(StatementMail)
 class StatementMailAdmin(ModelAdmin):
-    list_display = ["member", "month", "state", "email", "language", "attempts", "sent_at", "error"]
+    list_display = [
+        "member", "month", "state", "email", "language_name", "attempts", "sent_at", "error",
+    ]  # fmt: skip
     list_filter = [
         PeriodFilter,
         ("state", ChoicesDropdownFilter),
@@ -42,14 +44,25 @@ class StatementMailAdmin(ModelAdmin):
     show_full_result_count = False
     actions = ["send_again"]
     readonly_fields = [
-        "member", "month", "state", "email", "language", "attempts", "created_at", "sent_at",
-        "error",
+        "member", "month", "state", "email", "language_name", "attempts", "created_at",
+        "sent_at", "error",
     ]  # fmt: skip
     fields = readonly_fields
 
     def get_search_results(self, request, queryset, search_term):
         ids = matching_member_ids(search_term)
         return (queryset if ids is None else queryset.filter(member_id__in=ids)), False
+
+    @admin.display(description=_("language"), ordering="language")
+    def language_name(self, mail):
+        """The language's name in the staff's own language ("Russian", "русский"), not
+        its code."""
+        if not mail.language:
+            return "—"
+        try:
+            return get_language_info(mail.language)["name_translated"]
+        except KeyError:
+            return mail.language
 
     @admin.display(description=_("month"), ordering="period")
     def month(self, mail):

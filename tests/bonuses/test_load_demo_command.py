@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from bonuses.models import MonthClose, StatementMail
+from bonuses.models import FiguresCheck, MonthClose, StatementMail
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,11 @@ def test_load_demo_closes_the_past_and_sends_the_newest_statements(time_machine,
         "BonusDesk: ваши бонусы за май 2026",
         "BonusDesk: your bonuses for May 2026",
     }
+    # The dashboard's "statements checked" line has a result before the first night.
+    [check] = FiguresCheck.objects.all()
+    assert check.differences == 0 and check.members > 20 and not check.sample
+    checked = f"Statement figures of 2026-06 checked for {check.members} members: 0 differences"
+    assert checked in text
     call_command("load_demo", stdout=out)
     assert len(mail.outbox) == sent.count()  # the second run sends nothing
 

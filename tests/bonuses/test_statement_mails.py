@@ -255,6 +255,26 @@ def test_the_unsubscribe_link_works_without_login_after_a_confirmation(club, cli
     assert not member.statement_emails
 
 
+def test_the_link_opened_again_says_the_statements_are_already_off(club, client):
+    member = club["member"]
+    url = reverse("bonuses:statements_off", args=[unsubscribe_token(member)])
+    client.post(url)
+    again = client.get(url)
+    assert again.status_code == 200
+    assert b"statements-off-already" in again.content
+    assert b"statements-off-button" not in again.content
+
+
+def test_the_mail_list_names_the_language_in_the_staff_language(club, admin_client):
+    tasks.close_month(MAY.isoformat(), None)
+    StatementMail.objects.filter(member=club["member"]).update(language="ru")
+    page = admin_client.get(
+        reverse("admin:bonuses_statementmail_changelist"), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert page.status_code == 200
+    assert b"Russian" in page.content
+
+
 def test_one_click_unsubscribe_from_a_mail_program(club, client):
     member = club["member"]
     url = reverse("bonuses:statements_off", args=[unsubscribe_token(member)])

@@ -7,7 +7,8 @@ from core.periods import format_month
 class Command(BaseCommand):
     help = (
         "Load the small demo club from fixtures/demo_club.json (skipped if already loaded), "
-        "close every past month and send the newest month's statements by email."
+        "close every past month, send the newest month's statements by email and check this "
+        "month's statement figures once."
     )
 
     def add_arguments(self, parser):
@@ -33,3 +34,8 @@ class Command(BaseCommand):
                 f"Statements of {format_month(done.statements_of)}: {done.sent} sent "
                 "(EMAIL_BACKEND; the console in development)."
             )
+        check = done.check
+        self.stdout.write(
+            f"Statement figures of {format_month(check.period)} checked for "
+            f"{check.members} members: {check.differences} differences."
+        )
