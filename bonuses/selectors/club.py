@@ -113,7 +113,7 @@ def live_bonuses_by_period(periods: list[date]) -> dict[date, tuple[Decimal, boo
 
 
 def _corrections_by_period(since: date) -> dict[date, Decimal]:
-    """Corrections posted for each period from `since` on (ledger_kind_idx: few rows)."""
+    """Corrections posted for each period from `since` on (ledger_rare_kind_idx: few rows)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT period, SUM(ROUND(amount * 100)) FROM {_q(LedgerEntry)} "
