@@ -366,21 +366,31 @@ def _amount_text(cents: int) -> str:
     return f"{sign}{cents // 100}.{cents % 100:02d}"
 
 
+class _AmountTexts(dict):
+    """cents -> "1234.50", each worked out once: a close formats about four million
+    amounts (each entry's and, for accruals, each level's), most of them repeats."""
+
+    def __missing__(self, cents: int) -> str:
+        text = self[cents] = _amount_text(cents)
+        return text
+
+
 def _entry_rows(close: MonthClose, figures: PeriodFigures, by) -> Iterator[tuple]:
     """(member id, kind, amount text, breakdown JSON) of the entries a close writes."""
     accrual, referred = LedgerEntry.Kind.ACCRUAL.value, LedgerEntry.Kind.REFERRED.value
     earned, bonuses = figures.levels, figures.referred
+    text = _AmountTexts().__getitem__
     # In member id order: the foreign key checks at commit and the (member, period) index
     # then touch the members' and the index's pages in order, once each, instead of at
     # random (a million members outgrow the database's buffer cache).
     for member_id in sorted(earned.keys() | bonuses.keys()):
         row = earned.get(member_id)
         if row is not None and (amount := sum(row)):
-            levels = ", ".join(f'"{_amount_text(c)}"' for c in row)
-            yield member_id, accrual, _amount_text(amount), f'{{"levels": [{levels}]}}'
+            levels = '", "'.join(map(text, row))
+            yield member_id, accrual, text(amount), f'{{"levels": ["{levels}"]}}'
         cents = bonuses.get(member_id)
         if cents:
-            yield member_id, referred, _amount_text(cents), "{}"
+            yield member_id, referred, text(cents), "{}"
 
 
 def _copy_entries(close: MonthClose, figures: PeriodFigures, by) -> int:
