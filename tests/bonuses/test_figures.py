@@ -1,7 +1,7 @@
 """Maintained figures: every service that changes the inputs keeps them equal to the
 naive computation; the readers use them; the safety net finds and repairs a difference."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -233,6 +233,12 @@ def test_the_nightly_check_samples_and_the_dashboard_shows_it(admin_client):
     page = admin_client.get(reverse("admin:index")).content.decode()
     assert 'id="statements-check" data-differences="3"' in page
     assert "check_statements --repair" in page
+    # Its time in the reader's format: English "1 Jun 2026, HH:MM", Russian "01.06.2026 HH:MM".
+    FiguresCheck.objects.update(checked_at=datetime(2026, 6, 1, 6, 0, tzinfo=UTC))
+    english = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Statements check 1 Jun 2026, 1" in english.content.decode()
+    russian = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="ru")
+    assert "01.06.2026 1" in russian.content.decode()
 
 
 def test_a_period_from_the_figures_equals_the_walk_of_the_tree():
