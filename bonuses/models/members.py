@@ -114,9 +114,21 @@ class Member(MP_Node):
         db_default=True,
         help_text=_("Send the member a statement by email when a month closes."),
     )
+    # The first period the member paid for: the referral funnel's "paid their first month",
+    # one index range per sponsor instead of a probe of every referral's payments. Kept by
+    # the payment services in SQL (bonuses.services.first_paid), never by a form or save().
+    first_paid = models.DateField(_("first paid month"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords(
-        excluded_fields=["path", "depth", "numchild", "updated_at", "search_key", "language"]
+        excluded_fields=[
+            "path",
+            "depth",
+            "numchild",
+            "updated_at",
+            "search_key",
+            "language",
+            "first_paid",
+        ]  # fmt: skip
     )
 
     objects = MemberManager()
@@ -147,7 +159,23 @@ class Member(MP_Node):
             # Covers the downline range scans of statements and closes (path range, depth
             # filter, id for the payment join) so they never touch the table itself.
             models.Index(fields=["path", "depth", "id"], name="member_path_depth_idx"),
+            # The funnel's sign-ups and first paid months of a sponsor's referrals, read
+            # from the indexes alone (a founder has thousands of direct referrals).
+            models.Index(fields=["sponsor", "joined_on"], name="member_sponsor_joined_idx"),
+            models.Index(fields=["sponsor", "first_paid"], name="member_sponsor_first_paid_idx"),
         ]
+
+    def save(self, *args, **kwargs):
+        # first_paid is written by SQL when payments change; a member loaded before that
+        # and saved whole must not write its stale copy back.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "first_paid" and f.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
 
     def __str__(self):
         return self.full_name or self.email or str(self.phone) or f"#{self.pk}"

@@ -14,11 +14,11 @@ sponsor counts for the new one), like the bonuses.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from bonuses.models import Member, Payment, ReferralVisit
+from bonuses.models import Member, ReferralVisit
 from core.periods import add_months, current_period, months_between
 
 MONTHS = 12
@@ -70,15 +70,10 @@ def _as_date(value) -> date:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
-def _first_paid_payments(first: date, last: date):
-    """Paid payments of a period in [first, last] with no paid payment before it: each is
-    its payer's first paid month. An index probe per payment (payment_statement_idx)."""
-    earlier = Payment.objects.filter(
-        member=OuterRef("member"), paid=True, period__lt=OuterRef("period")
-    )
-    return Payment.objects.filter(paid=True, period__gte=first, period__lte=last).filter(
-        ~Exists(earlier)
-    )
+def _paid_first(first: date, last: date):
+    """Members whose first paid month (Member.first_paid, kept by the payment services)
+    falls in [first, last]: each counts once, in that month."""
+    return Member.objects.filter(first_paid__gte=first, first_paid__lte=last)
 
 
 def _by_month(rows) -> dict[date, int]:
@@ -99,10 +94,10 @@ def _grouped(*, visits, signups, first_paid, first: date, last: date) -> dict[st
         signups.filter(joined_on__gte=first, joined_on__lt=end)
         .annotate(month=TruncMonth("joined_on"))
         .values_list("month")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     )
-    paid = first_paid.values_list("period").annotate(n=Count("id")).order_by()
+    paid = first_paid.values_list("first_paid").annotate(n=Count("*")).order_by()
     return {
         "opened": _by_month(opened),
         "signed_up": _by_month(signed),
@@ -137,7 +132,8 @@ def member_funnel(*, member: Member, months: int = MONTHS, until: date | None = 
     counts = _grouped(
         visits=ReferralVisit.objects.filter(member=member),
         signups=Member.objects.filter(sponsor=member),
-        first_paid=_first_paid_payments(first, last).filter(member__sponsor=member),
+        # One range of member_sponsor_first_paid_idx, whatever the number of referrals.
+        first_paid=_paid_first(first, last).filter(sponsor=member),
         first=first,
         last=last,
     )
@@ -150,7 +146,7 @@ def club_funnel(*, months: int = MONTHS, until: date | None = None) -> ClubFunne
     Four queries."""
     periods = _window(months, until)
     first, last = periods[0], periods[-1]
-    first_paid = _first_paid_payments(first, last).filter(member__sponsor__isnull=False)
+    first_paid = _paid_first(first, last).filter(sponsor__isnull=False)
     counts = _grouped(
         visits=ReferralVisit.objects.all(),
         signups=Member.objects.filter(sponsor__isnull=False),
@@ -159,11 +155,9 @@ def club_funnel(*, months: int = MONTHS, until: date | None = None) -> ClubFunne
         last=last,
     )
     top = (
-        first_paid.values_list(
-            "member__sponsor_id", "member__sponsor__first_name", "member__sponsor__last_name"
-        )
-        .annotate(n=Count("id"))
-        .order_by("-n", "member__sponsor_id")[:TOP_REFERRERS]
+        first_paid.values_list("sponsor_id", "sponsor__first_name", "sponsor__last_name")
+        .annotate(n=Count("*"))
+        .order_by("-n", "sponsor_id")[:TOP_REFERRERS]
     )
     return ClubFunnel(
         computed_at=timezone.now(),
@@ -190,14 +184,14 @@ def funnel_rows(*, months: int = MONTHS, until: date | None = None):
         Member.objects.filter(sponsor__isnull=False, joined_on__gte=first, joined_on__lt=end)
         .annotate(month=TruncMonth("joined_on"))
         .values_list("sponsor_id", "month")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     paid = (
-        _first_paid_payments(first, last)
-        .filter(member__sponsor__isnull=False)
-        .values_list("member__sponsor_id", "period")
-        .annotate(n=Count("id"))
+        _paid_first(first, last)
+        .filter(sponsor__isnull=False)
+        .values_list("sponsor_id", "first_paid")
+        .annotate(n=Count("*"))
         .order_by()
     )
     table: dict[tuple[int, date], list[int]] = {}

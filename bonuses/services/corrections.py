@@ -19,6 +19,7 @@ from bonuses.models import LedgerEntry, Member, Payment
 from core.money import money
 from core.periods import format_month
 
+from .first_paid import first_paid_refresh
 from .plans import PlanTerms, plan_terms
 
 
@@ -98,6 +99,8 @@ def post_payment_corrections(
     the period's correction lock and the payment's row lock)."""
     old = money(was_amount) if was_paid and was_amount is not None else None
     new = money(payment.amount) if payment.paid else None
+    if (old is None) != (new is None):
+        first_paid_refresh(member_ids=[payment.member_id])  # the referral funnel's
     if old == new:
         return []
     terms = plan_terms(payment.period)

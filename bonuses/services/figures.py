@@ -30,6 +30,8 @@ from django.db import connection
 
 from bonuses.models import MAX_LEVELS, DownlineCount, DownlineVolume, Member, MonthClose, Payment
 
+from .first_paid import first_paid_fill, first_paid_refresh
+
 CHUNK = 2_000  # value rows per statement: SQLite allows 32 766 parameters
 
 
@@ -70,6 +72,10 @@ def figures_payments_changed(
         if after is not None:
             deltas[member_id, after] += 1
     rows = sorted((m, c, d) for (m, c), d in deltas.items() if d)
+    # A payment paid or unpaid may move its payer's first paid month (the funnel's).
+    first_paid_refresh(
+        member_ids=[m for m, before, after in changes if (before is None) != (after is None)]
+    )
     if not rows:
         return
     members, _payments, _counts, volumes, _closes = _tables()
@@ -207,8 +213,10 @@ def _fill(
 def figures_add_members(*, since_id: int) -> None:
     """Members with id >= since_id were just loaded in bulk (with their payments), each
     under an ancestor chain already in the database: add their weight to their
-    ancestors' rows, set-based. Callers hold the tree lock exclusive."""
+    ancestors' rows, set-based, and their first paid months. Callers hold the tree lock
+    exclusive."""
     _fill(since_id=since_id)
+    first_paid_fill(since_id=since_id)
 
 
 def figures_rebuild(*, period: date | None = None, counts: bool = True) -> None:
@@ -256,6 +264,7 @@ def figures_check(*, period: date | None = None, sample: int | None = None, repa
         repaired = False
         if repair and comparison.differences:
             figures_rebuild(period=period, counts=True)
+            first_paid_fill()  # the funnel's first paid months, recomputed with them
             repaired = True
         return FiguresCheck.objects.create(
             period=period,

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from admin_site import referral_cards
-from bonuses.models import Payment, ReferralVisit
+from bonuses.models import ReferralVisit
+from bonuses.services.payments import payment_set
 from tests.bonuses.engine_helpers import JUNE, NOW
 from tests.factories import enroll
 from tests.member.qr_reading import decode, svgs
@@ -91,7 +92,7 @@ def test_member_admin_page_shows_their_funnel(client, desk_user):
     member = enroll()
     ReferralVisit.objects.create(member=member, day=date(2026, 6, 1), opened=9)
     friend = enroll(member, joined_on=date(2026, 6, 5))
-    Payment.objects.create(member=friend, period=JUNE, amount=15000)
+    payment_set(member=friend, period=JUNE, paid=True, amount=15000)
     client.force_login(desk_user)
     html = client.get(reverse("admin:bonuses_member_change", args=[member.pk])).content.decode()
     assert 'id="member-funnel"' in html
@@ -102,7 +103,7 @@ def test_member_admin_page_shows_their_funnel(client, desk_user):
 def test_dashboard_shows_the_club_funnel_and_top_referrers(client, desk_user):
     top = enroll(first_name="Best", last_name="Referrer")
     for _ in range(2):
-        Payment.objects.create(member=enroll(top), period=JUNE, amount=15000)
+        payment_set(member=enroll(top), period=JUNE, paid=True, amount=15000)
     client.force_login(desk_user)
     response = client.get(reverse("admin:index"))
     html = response.content.decode()

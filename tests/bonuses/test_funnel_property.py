@@ -9,8 +9,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bonuses.models import Payment, ReferralVisit
+from bonuses.models import ReferralVisit
 from bonuses.selectors.funnel import club_funnel, funnel_rows, member_funnel
+from bonuses.services.payments import payment_set
 from core.periods import add_months, period_of
 from tests.bonuses.engine_helpers import JUNE, NOW
 from tests.factories import enroll
@@ -79,11 +80,14 @@ def test_funnel_matches_a_naive_recount(club):
             members.append(
                 enroll(members[parent] if parent is not None else None, joined_on=joined)
             )
+        # Through the payment service, which keeps each member's first paid month: an
+        # unpaid month is paid first and then unpaid, so the refresh on unpaying is tried.
         for member, payments in zip(members, club["payments"], strict=True):
             for k, paid in payments.items():
-                Payment.objects.create(
-                    member=member, period=add_months(OLDEST, k), amount=15000, paid=paid
-                )
+                period = add_months(OLDEST, k)
+                payment_set(member=member, period=period, paid=True, amount=15000)
+                if not paid:
+                    payment_set(member=member, period=period, paid=False)
         for member, visits in zip(members, club["visits"], strict=True):
             for offset, n in visits.items():
                 ReferralVisit.objects.create(

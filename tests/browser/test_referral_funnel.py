@@ -11,7 +11,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from bonuses import services
-from bonuses.models import Payment, ReferralVisit
+from bonuses.models import ReferralVisit
+from bonuses.services.payments import payment_set
 from core.periods import add_months, current_period
 from tests.factories import enroll
 
@@ -66,7 +67,7 @@ def club():
             joined = month + timedelta(days=i)
             friend = enroll(member, first_name=f"Friend{back}{i}", joined_on=min(joined, today))
             if i % 2 == 0:
-                Payment.objects.create(member=friend, period=month, amount=15000)
+                payment_set(member=friend, period=month, paid=True, amount=15000)
     return member
 
 

@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from bonuses.models import Payment, ReferralVisit
+from bonuses.models import ReferralVisit
+from bonuses.services.payments import payment_set
 from tests.bonuses.engine_helpers import JUNE, MAY, NOW
 from tests.factories import enroll
 
@@ -28,7 +29,7 @@ def funnel_club():
     ReferralVisit.objects.create(member=sponsor, day=date(2026, 6, 2), opened=4)
     ReferralVisit.objects.create(member=sponsor, day=date(2026, 5, 9), opened=6)
     friend = enroll(sponsor, first_name="Friend", external_id="F1", joined_on=date(2026, 6, 3))
-    Payment.objects.create(member=friend, period=JUNE, amount=15000)
+    payment_set(member=friend, period=JUNE, paid=True, amount=15000)
     enroll(sponsor, first_name="Other", external_id="F2", joined_on=date(2026, 5, 20))
     return sponsor
 

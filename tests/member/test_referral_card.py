@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from bonuses.models import Payment, ReferralVisit
+from bonuses.models import ReferralVisit
+from bonuses.services.payments import payment_set
 from core.links import referral_url
 from core.qr import BORDER, qr_code, qr_svg
 from tests.bonuses.engine_helpers import JUNE, MAY
@@ -43,11 +44,11 @@ def test_member_page_shows_the_funnel_and_the_qr_of_their_link(member_client, se
     joined = [enroll(member, joined_on=date(2026, 6, d)) for d in (2, 9, 12)]
     enroll(member, joined_on=date(2026, 5, 20))
     for follower in joined[:2]:
-        Payment.objects.create(member=follower, period=JUNE, amount=15000)
+        payment_set(member=follower, period=JUNE, paid=True, amount=15000)
     # Paid in May already: June is not their first month.
     late = enroll(member, joined_on=date(2026, 5, 2))
-    Payment.objects.create(member=late, period=MAY, amount=15000)
-    Payment.objects.create(member=late, period=JUNE, amount=15000)
+    payment_set(member=late, period=MAY, paid=True, amount=15000)
+    payment_set(member=late, period=JUNE, paid=True, amount=15000)
 
     html = page(member_client(member).get("/me/"))
     assert "<strong>12</strong> opened" in html
@@ -67,7 +68,7 @@ def test_member_page_queries_do_not_grow_with_the_funnel(
     quiet, busy = enroll(), enroll()
     for i in range(60):
         follower = enroll(busy, joined_on=date(2026, 1 + i % 6, 1 + i % 28))
-        Payment.objects.create(member=follower, period=date(2026, 1 + i % 6, 1), amount=1)
+        payment_set(member=follower, period=date(2026, 1 + i % 6, 1), paid=True, amount=1)
         ReferralVisit.objects.create(member=busy, day=date(2026, 1 + i % 6, 1 + i % 28), opened=3)
     counts = []
     for member in (quiet, busy):
