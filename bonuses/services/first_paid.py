@@ -4,8 +4,10 @@ funnel's "paid their first month", bonuses.selectors.funnel).
 Kept by the same hooks as the maintained downline figures (bonuses.services.figures): a
 payment marked paid or unpaid, in an open or a closed month, refreshes its payer's value
 from the payments table; members loaded in bulk and the figures' repair fill it
-set-based. Both are exact recomputations (the minimum over the member's paid payments),
-so a refresh can never drift, whatever order concurrent changes commit in.
+set-based. Both are recomputations (the minimum over the member's paid payments), not
+increments. Two requests changing one member's payments of different months at once
+(each holds only its own month's lock) are ordered by the member's row lock, taken
+before the minimum is read, so the later one sees the earlier one's payment.
 """
 
 from collections.abc import Iterable
@@ -18,8 +20,13 @@ from bonuses.models import Member, Payment
 
 def first_paid_refresh(*, member_ids: Iterable[int]) -> None:
     """Recompute first_paid for `member_ids` from their paid payments (None when they have
-    none): one UPDATE with a subquery per 2 000 members, each an index probe
-    (payment_statement_idx). The caller holds the payments' row locks."""
+    none): the members' rows locked in id order, then one UPDATE with a subquery per
+    2 000 members, each an index probe (payment_statement_idx). The caller holds the
+    changed payments' row locks.
+
+    The lock comes first, in its own statement: on PostgreSQL an UPDATE that waits for
+    another transaction's row lock re-reads that row but not the payments of its
+    subquery, which it would read as they were when it began."""
     ids = sorted(set(member_ids))
     first = (
         Payment.objects.filter(member=OuterRef("pk"), paid=True)
@@ -29,7 +36,10 @@ def first_paid_refresh(*, member_ids: Iterable[int]) -> None:
         .values("first")
     )
     for start in range(0, len(ids), 2_000):
-        Member.objects.filter(pk__in=ids[start : start + 2_000]).update(first_paid=Subquery(first))
+        chunk = ids[start : start + 2_000]
+        locked = Member.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+        list(locked.values_list("pk", flat=True))
+        Member.objects.filter(pk__in=chunk).update(first_paid=Subquery(first))
 
 
 def first_paid_fill(*, since_id: int | None = None) -> None:

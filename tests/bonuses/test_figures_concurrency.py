@@ -60,3 +60,32 @@ def test_concurrent_batches_on_shared_ancestors_do_not_deadlock(on_postgres):
 
     assert run_together(6, work) == []
     assert_figures_exact([JUNE])
+
+
+def test_payments_of_one_member_in_different_months_at_once_keep_the_first_paid_month(
+    on_postgres,
+):
+    from django.db.models import Min
+
+    from bonuses.models import Payment
+
+    members = [enroll(enroll()) for _ in range(3)]
+    months = [APRIL, MAY, JUNE]
+
+    def work(i):
+        # Each worker owns one month (as two desks would): only the member's row orders them.
+        rng = random.Random(i)
+        for _ in range(8):
+            services.payment_set(
+                member=rng.choice(members), period=months[i % 3], paid=rng.random() < 0.5
+            )
+
+    assert run_together(9, work) == []
+    firsts = dict(
+        Payment.objects.filter(paid=True)
+        .values("member")
+        .annotate(f=Min("period"))
+        .values_list("member", "f")
+    )
+    for member in members:
+        assert Member.objects.get(pk=member.pk).first_paid == firsts.get(member.pk), member
