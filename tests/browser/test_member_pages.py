@@ -155,6 +155,33 @@ def test_phone_viewport_has_no_horizontal_scroll(browser, live_server):
         context.close()
 
 
+def test_no_table_is_cut_off_at_desktop_and_tablet_widths(browser, live_server):
+    """The statement's table sat in one of two cards side by side and its Russian headers
+    (nowrap) pushed the earnings column out of sight at 1300 px and 768 px."""
+    club()
+    context = browser.new_context(base_url=live_server.url, locale="ru-RU")
+    page = context.new_page()
+    try:
+        log_in(page)
+        page.goto("/me/")
+        page.click("button.lang[value=ru]")
+        page.wait_for_selector("html[lang=ru]")
+        for width in (1920, 1300, 1000, 768):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto("/me/")
+            overflowing = page.evaluate(
+                "[...document.querySelectorAll('.table-wrap')]"
+                ".filter(e => e.scrollWidth > e.clientWidth).map(e => e.closest('section').id)"
+            )
+            assert overflowing == [], width
+            assert page.locator("#levels th", has_text="Заработано").is_visible()
+        page.set_viewport_size({"width": 1300, "height": 900})
+        page.goto("/me/")
+        page.locator("#levels").screenshot(path=str(_shots() / "member-levels-ru-desktop.png"))
+    finally:
+        context.close()
+
+
 def _shots():
     from tests.browser.conftest import SCREENSHOTS
 
