@@ -115,7 +115,8 @@ class MemberAdmin(HistoryAdmin, ModelAdmin):
                 ]
             },
         ),
-        (_("Contact"), {"fields": ["phone", "email", "address", "birth_date"]}),
+        # Statements by email: a member who turned them off by mistake asks the desk.
+        (_("Contact"), {"fields": ["phone", "email", "address", "birth_date", "statement_emails"]}),
         (_("Club"), {"fields": ["external_id", "joined_on", "referral_code", "level"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]

@@ -21,6 +21,7 @@ MEMBER_FIELDS = (
     "address",
     "external_id",
     "joined_on",
+    "statement_emails",
 )
 TREE_FIELDS = ["path", "depth", "numchild"]
 

@@ -19,5 +19,7 @@ def change_data(member: Member, **overrides) -> dict:
         "joined_on": member.joined_on.isoformat(),
         "_save": "Save",
     }
+    if member.statement_emails:
+        data["statement_emails"] = "on"
     data.update(overrides)
     return data

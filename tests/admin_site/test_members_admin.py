@@ -213,6 +213,22 @@ def post_change(client, member, **overrides):
     return client.post(url, change_data(member, **overrides))
 
 
+def test_staff_see_a_statements_opt_out_and_turn_it_back_on(admin_client):
+    member = enroll(email="m@example.kz")
+    Member.objects.filter(pk=member.pk).update(statement_emails=False)  # the member's link
+    member.refresh_from_db()
+    url = reverse("admin:bonuses_member_change", args=[member.pk])
+    page = admin_client.get(url)
+    assert 'name="statement_emails"' in page.content.decode()
+    assert page.context["adminform"].form["statement_emails"].value() is False
+    response = post_change(admin_client, member, statement_emails="on")
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.statement_emails
+    # Audited like every change of a member's data.
+    assert member.history.first().statement_emails is True
+
+
 # --- member pages -------------------------------------------------------------------------
 
 
