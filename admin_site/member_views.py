@@ -21,6 +21,7 @@ from bonuses.models.members import path_bounds
 from bonuses.selectors import downline_branch, member_page
 from bonuses.selectors.corrections import PaymentChange, payment_changes_corrections
 from bonuses.services.plans import plan_terms
+from bonuses.views.me import tree_context
 from core.links import absolute_url, referral_url
 from core.money import format_money
 from core.periods import current_period, format_month, format_period, parse_month
@@ -194,15 +195,9 @@ def member_summary(member: Member, month=None) -> dict:
         "month_shown": page.month_statement is not None,
         "balance": page.balance,
         "months": page.months,
-        "nodes": _with_keys(member, page.downline.nodes),
-        "more": page.downline.more,
+        **tree_context(member, page.downline),
         "link": referral_url(member.referral_code),
     }
-
-
-def _with_keys(member: Member, nodes) -> list:
-    # A branch is named by its path below the member (as on the member page).
-    return [(node, node.path[len(member.path) :] if node.children else "") for node in nodes]
 
 
 def deferred(member: Member) -> bool:
@@ -248,16 +243,17 @@ def member_summary_view(request, member_id: int):
     return TemplateResponse(request, "admin_site/member_summary.html", context)
 
 
-def member_tree_view(request, member_id: int, key: str):
+def member_tree_view(request, member_id: int, key: str = ""):
     """A branch of a member's downline tree, as the member's page opens it (the key is
-    the branch's path below the member)."""
+    the branch's path below the member; ?after=<key> for its next page)."""
     _check(request, VIEW_MEMBERS)
     member = get_object_or_404(Member, pk=member_id)
-    branch = downline_branch(root=member, key=key, levels=plan_terms(current_period()).levels)
-    if branch is None:
+    levels = plan_terms(current_period()).levels
+    after = request.GET.get("after", "")
+    branch = downline_branch(root=member, key=key, levels=levels, after=after)
+    if branch is None or not (key or after):
         raise Http404
-    context = {"nodes": _with_keys(member, branch.nodes), "more": branch.more}
-    return TemplateResponse(request, "bonuses/tree_branch.html", context)
+    return TemplateResponse(request, "bonuses/tree_branch.html", tree_context(member, branch))
 
 
 @require_POST

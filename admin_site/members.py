@@ -335,6 +335,12 @@ class MemberAdmin(HistoryAdmin, ModelAdmin):
                 view(member_views.member_tree_view),
                 name="bonuses_member_tree",
             ),
+            # The first level's next page ("Show more" with ?after=).
+            path(
+                "<int:member_id>/tree/",
+                view(member_views.member_tree_view),
+                name="bonuses_member_tree_root",
+            ),
             path(
                 "<int:member_id>/claim-code/",
                 view(self._claim_code),

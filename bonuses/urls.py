@@ -27,6 +27,7 @@ urlpatterns = [
     path("password-reset/done/", auth.password_reset_complete, name="password_reset_complete"),
     path("me/", me.me, name="me"),
     path("me/tree/<str:key>/", me.tree, name="tree"),
+    path("me/tree/", me.tree, name="tree_root"),  # the first level's next page (?after=)
     path("me/card/", me.card, name="card"),
     path("me/sponsor/", me.name_sponsor, name="name_sponsor"),
     path("me/statements/", statements.statements_toggle, name="statements_toggle"),

@@ -8,9 +8,10 @@ from django.db.models import OuterRef, Subquery
 from bonuses.models import Member, Payment
 from core.periods import current_period
 
-# A level of the tree is cut at this many members, so that a branch of thousands of
-# direct followers still renders in one small query; the page says how many are left.
-BRANCH_LIMIT = 200
+# A level of the tree is listed this many members at a time ("Show more" asks for the
+# next ones): a branch of thousands of direct followers renders in one small query, and
+# the page costs the same for a founder as for a newcomer (docs/benchmarks.md).
+BRANCH_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -26,21 +27,34 @@ class DownlineNode:
 @dataclass(frozen=True)
 class Branch:
     nodes: list[DownlineNode]
-    more: int  # followers of this branch beyond BRANCH_LIMIT, not listed
+    more: int  # followers of this branch after the listed ones, not listed yet
+    parent_path: str = ""  # the member whose followers these are
+    # The path of the last listed node when `more` is not zero: where the next ones start.
+    last_path: str = ""
 
 
 def downline_children(
-    *, root: Member, parent: Member, levels: int, period: date | None = None
+    *,
+    root: Member,
+    parent: Member,
+    levels: int,
+    period: date | None = None,
+    after: str = "",
 ) -> Branch:
-    """Direct followers of `parent` (itself `root` or in root's downline), with their
-    active flag for `period` (default this month): one query. Nodes at root's `levels`-th
-    level show no children, since the plan does not reach below them."""
+    """Direct followers of `parent` (itself `root` or in root's downline), BRANCH_LIMIT
+    at a time in path order (the order they joined in), with their active flag for
+    `period` (default this month): one query, and one more to count what is left when
+    `after` (the path of the last node already listed) asks for a later page. Nodes at
+    root's `levels`-th level show no children, since the plan does not reach below them."""
     period = period or current_period()
     paid = Payment.objects.filter(member=OuterRef("pk"), period=period, paid=True)
+    followers = Member.objects.filter(sponsor_id=parent.pk)
+    if after:
+        followers = followers.filter(path__gt=after)
     rows = list(
         # The sponsor is the tree parent (the services keep both in step); its index
         # finds the children without walking the parent's whole downline range.
-        Member.objects.filter(sponsor_id=parent.pk)
+        followers
         # A scalar subquery rather than EXISTS: for EXISTS PostgreSQL may hash every
         # payment of the month, which grows with the club instead of with the branch.
         .annotate(active=Subquery(paid.values("paid")[:1]))
@@ -63,19 +77,32 @@ def downline_children(
                 children=numchild if level < levels else 0,
             )
         )
-    more = max(0, parent.numchild - BRANCH_LIMIT) if len(rows) > BRANCH_LIMIT else 0
-    return Branch(nodes=nodes, more=more)
+    if len(rows) <= BRANCH_LIMIT:
+        return Branch(nodes=nodes, more=0, parent_path=parent.path)
+    last_path = nodes[-1].path
+    if after:
+        more = followers.filter(path__gt=last_path).count()
+    else:
+        more = max(1, parent.numchild - BRANCH_LIMIT)
+    return Branch(nodes=nodes, more=more, parent_path=parent.path, last_path=last_path)
 
 
-def downline_branch(*, root: Member, key: str, levels: int) -> Branch | None:
+def downline_branch(*, root: Member, key: str, levels: int, after: str = "") -> Branch | None:
     """The branch of `root`'s downline that `key` names (a path below root's own, so it
-    can only ever name someone in root's downline): the children of that member, as
-    downline_children gives them. None when the key names nobody (a wrong shape, a level
-    the plan does not reach, or no such member)."""
+    can only ever name someone in root's downline; "" names root itself): the children
+    of that member, as downline_children gives them, from after the child that `after`
+    names (a key too, one step below `key`; "" from the first). None when a key names
+    nobody (a wrong shape, a level the plan does not reach, or no such member)."""
     steps, rest = divmod(len(key), Member.steplen)
-    if rest or not 1 <= steps < levels or not key.isalnum():
+    if rest or not 0 <= steps < levels or (key and not key.isalnum()):
         return None
-    parent = Member.objects.filter(path=root.path + key).first()
+    if after and (
+        len(after) != len(key) + Member.steplen or not after.startswith(key) or not after.isalnum()
+    ):
+        return None
+    parent = root if not key else Member.objects.filter(path=root.path + key).first()
     if parent is None:
         return None
-    return downline_children(root=root, parent=parent, levels=levels)
+    return downline_children(
+        root=root, parent=parent, levels=levels, after=root.path + after if after else ""
+    )

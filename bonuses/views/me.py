@@ -33,8 +33,17 @@ def branch_key(viewer: Member, node_path: str) -> str:
     return node_path[len(viewer.path) :]
 
 
-def _with_keys(viewer: Member, nodes):
-    return [(node, branch_key(viewer, node.path) if node.children else "") for node in nodes]
+def tree_context(viewer: Member, branch) -> dict:
+    """What bonuses/tree_branch.html and the pages' trees need of a Branch: its nodes
+    with the keys of those that open, and the keys that ask for its next page."""
+    return {
+        "nodes": [
+            (node, branch_key(viewer, node.path) if node.children else "") for node in branch.nodes
+        ],
+        "more": branch.more,
+        "parent_key": branch_key(viewer, branch.parent_path),
+        "after_key": branch_key(viewer, branch.last_path) if branch.last_path else "",
+    }
 
 
 def _sponsor_context(member: Member, form=None) -> dict:
@@ -72,8 +81,7 @@ def me(request):
         "statement": page.statement,
         "balance": page.balance,
         "link": link,
-        "nodes": _with_keys(member, page.downline.nodes),
-        "more": page.downline.more,
+        **tree_context(member, page.downline),
         **_sponsor_context(member),
         **_funnel_context(member, link),
     }
@@ -118,17 +126,18 @@ def card(request):
 
 
 @login_required
-def tree(request, key: str):
-    """A branch of the member's own downline, as an HTML fragment for the page's tree."""
+def tree(request, key: str = ""):
+    """A branch of the member's own downline, as an HTML fragment for the page's tree;
+    ?after=<key> for its next page ("Show more")."""
     member = _own_member(request)
     if member is None:
         raise Http404
     levels = terms_in_force(all_plan_terms(), current_period()).levels
-    branch = downline_branch(root=member, key=key, levels=levels)
-    if branch is None:
+    after = request.GET.get("after", "")
+    branch = downline_branch(root=member, key=key, levels=levels, after=after)
+    if branch is None or not (key or after):
         raise Http404
-    context = {"nodes": _with_keys(member, branch.nodes), "more": branch.more}
-    return render(request, "bonuses/tree_branch.html", context)
+    return render(request, "bonuses/tree_branch.html", tree_context(member, branch))
 
 
 @login_required

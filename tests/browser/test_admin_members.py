@@ -4,9 +4,11 @@ is changed through the autocomplete with its confirmation page."""
 import pytest
 
 from bonuses.models import Member, Payment
+from bonuses.selectors.downline import BRANCH_LIMIT
 from bonuses.services.demo import load_demo_club
 from core.periods import current_period
 from tests.browser.select2 import select2_search
+from tests.factories import enroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -134,3 +136,19 @@ def test_downline_link_lists_followers_by_level(club, admin_login, screenshot):
     page.wait_for_url("**/downline/?level=2")
     assert page.locator("#member-downline tbody tr").count() >= 1
     tall_screenshot(page, screenshot, "admin-member-downline")
+
+
+def test_member_tree_in_the_admin_shows_more_on_demand(club, admin_login):
+    anna = Member.objects.get(user__username="anna")
+    for i in range(BRANCH_LIMIT + 2):
+        enroll(anna, first_name=f"Guest{i:02d}", last_name="Nur")
+    total = anna.get_children().count()
+    page = admin_login()
+    page.goto(f"/admin/bonuses/member/{anna.pk}/change/")
+    tree = page.locator("#member-tree")
+    tree.wait_for()
+    assert tree.locator("> ul.tree > li:has(.dot)").count() == BRANCH_LIMIT
+    tree.locator("button.more").click()
+    page.wait_for_selector(f"#member-tree >> text=Guest{BRANCH_LIMIT + 1:02d} N.")
+    assert tree.locator("> ul.tree > li:has(.dot)").count() == total
+    assert tree.locator("button.more").count() == 0

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from bonuses import services
+from bonuses.selectors.downline import BRANCH_LIMIT
 from core.periods import add_months, current_period
 from tests.factories import enroll
 
@@ -208,3 +209,25 @@ def test_history_opens_a_closed_month_as_it_was_closed(page, screenshot):
     assert "Late payment" in card.locator("tr.correction").inner_text()
     card.scroll_into_view_if_needed()
     screenshot("member-history-closed-month")
+
+
+def test_show_more_lists_a_large_first_level_to_its_end(page, screenshot):
+    member = club()
+    extra = [enroll(member, first_name=f"Guest{i:02d}", last_name="Nur") for i in range(60)]
+    log_in(page)
+    tree = page.locator("#tree")
+    shown = BRANCH_LIMIT
+    assert tree.locator("ul.tree > li:has(.dot)").count() == shown
+    left = len(extra) + 5 - shown
+    button = tree.locator("button.more")
+    assert button.inner_text() == f"Show more ({left} left)"
+    button.scroll_into_view_if_needed()
+    screenshot("member-tree-show-more")
+    button.click()
+    page.wait_for_selector(f"#tree >> text={extra[-1].short_name}")
+    assert tree.locator("button.more").count() == 0
+    names = tree.locator("> ul.tree > li").all_inner_texts()
+    assert len(names) == len(extra) + 5  # each follower once, nothing else
+    # A branch of a later page still opens.
+    tree.locator("li:has-text('Arman E.') > button.toggle").click()
+    page.wait_for_selector("#tree >> text=Friend0 A.")

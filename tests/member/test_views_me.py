@@ -9,6 +9,7 @@ from django.utils.formats import localize
 
 from bonuses import services
 from bonuses.selectors import member_statement
+from bonuses.selectors.downline import BRANCH_LIMIT
 from bonuses.services.demo_downline import seed_downline
 from bonuses.views.me import branch_key
 from tests.bonuses.engine_helpers import APRIL, JUNE, MAY, pay
@@ -205,13 +206,68 @@ def test_tree_refuses_keys_outside_the_own_downline(member_client):
     assert client.get(reverse("bonuses:tree", args=[key])).status_code == 200
 
 
-def test_tree_of_a_large_branch_is_cut_with_a_count(member_client):
+def _names(fragment: str) -> list[str]:
+    found = re.findall(r'<span class="dot[^"]*" title="[^"]*"></span>([^<]+)', fragment)
+    return [name.strip() for name in found]
+
+
+def test_a_large_first_level_is_listed_page_by_page_to_its_end(member_client):
     member = enroll()
-    for _ in range(205):
-        enroll(member)
-    page = html(member_client(member).get("/me/"))
-    assert page.count('<span class="dot') == 200 + 2  # 200 nodes and the legend's two
-    assert "and 5 more" in page
+    followers = [enroll(member, first_name=f"F{i:03d}") for i in range(BRANCH_LIMIT * 2 + 5)]
+    enroll(followers[-1])  # the last one opens too
+    client = member_client(member)
+    page = html(client.get("/me/"))
+    listed = _names(page)
+    assert listed == [f.short_name for f in followers[:BRANCH_LIMIT]]
+    assert f"Show more ({BRANCH_LIMIT + 5} left)" in page
+    seen = list(listed)
+    after = re.search(r'class="more" data-key="" data-after="([^"]+)"', page).group(1)
+    assert after == branch_key(member, followers[BRANCH_LIMIT - 1].path)  # a key, never an id
+    while after:
+        fragment = html(client.get(reverse("bonuses:tree_root") + f"?after={after}"))
+        seen += _names(fragment)
+        match = re.search(r'data-after="([^"]+)"', fragment)
+        after = match.group(1) if match else ""
+        if after:
+            assert f"Show more ({len(followers) - len(seen)} left)" in fragment
+    assert seen == [f.short_name for f in followers]  # each once, in the order they joined
+    assert branch_key(member, followers[-1].path) in fragment  # still opens
+
+
+def test_a_large_branch_below_is_paged_the_same_way(member_client):
+    member = enroll()
+    child = enroll(member)
+    grandchildren = [enroll(child) for _ in range(BRANCH_LIMIT + 3)]
+    client = member_client(member)
+    key = branch_key(member, child.path)
+    first = html(client.get(reverse("bonuses:tree", args=[key])))
+    assert len(_names(first)) == BRANCH_LIMIT and "Show more (3 left)" in first
+    after = re.search(rf'data-key="{key}" data-after="([^"]+)"', first).group(1)
+    rest = html(client.get(reverse("bonuses:tree", args=[key]) + f"?after={after}"))
+    assert _names(rest) == [g.short_name for g in grandchildren[BRANCH_LIMIT:]]
+    assert "Show more" not in rest
+
+
+def test_show_more_refuses_keys_that_leave_the_branch(member_client):
+    sibling, member = enroll(), enroll()
+    enroll(sibling)
+    child = enroll(member)
+    enroll(child)
+    client = member_client(member)
+    key = branch_key(member, child.path)
+    root = reverse("bonuses:tree_root")
+    assert client.get(root).status_code == 404  # the first level is the page itself
+    for after in ("..", "0" * 8, "00/1", "%00", key + key, key[:-1]):
+        assert client.get(f"{root}?after={after}").status_code in (400, 404), after
+    # A cursor of the right shape only ever lists the member's own followers after it,
+    # whoever else has that path below their own.
+    assert branch_key(sibling, sibling.get_children()[0].path) == key
+    listed = _names(html(client.get(f"{root}?after={'0' * len(key)}")))
+    assert listed == [child.short_name]
+    # An `after` must be one step below the branch asked for.
+    branch = reverse("bonuses:tree", args=[key])
+    assert client.get(f"{branch}?after={key}").status_code == 404
+    assert client.get(f"{root}?after={key}").status_code == 200
 
 
 def test_member_names_only_first_name_and_initial(member_client):
