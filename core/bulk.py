@@ -60,6 +60,35 @@ def insert_rows(model, columns: list[str], rows: Iterable[tuple], *, batch_size=
     return count
 
 
+class _LineReader:
+    """What psycopg2's copy_expert reads from: COPY lines made as it asks for them, a
+    few thousand at a time. PostgreSQL stores one chunk while Python formats the next,
+    on the other core, instead of waiting for a whole buffer to be built first."""
+
+    def __init__(self, lines: Iterable[str], chunk: int = 2_000):
+        self._lines = iter(lines)
+        self._chunk = chunk
+        self.count = 0
+
+    def read(self, size: int = -1) -> str:
+        lines = list(islice(self._lines, self._chunk))
+        self.count += len(lines)
+        return "".join(lines)
+
+
+def copy_lines(table: str, columns: list[str], lines: Iterable[str]) -> int:
+    """PostgreSQL: one COPY of `lines` (each a row in COPY's text format, with its
+    newline, escaped by the caller) into `table`'s `columns`, streamed. Returns the
+    number of rows."""
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(table)} ({', '.join(map(quote, columns))}) FROM STDIN"
+    reader = _LineReader(lines)
+    # The raw cursor's errors as Django's (IntegrityError, DataError...), like execute's.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.cursor.copy_expert(sql, reader)
+    return reader.count
+
+
 def reset_sequences(*models) -> None:
     """After inserting explicit ids, move the id sequences past them (PostgreSQL)."""
     statements = connection.ops.sequence_reset_sql(no_style(), list(models))

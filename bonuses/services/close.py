@@ -11,13 +11,11 @@ to the cent.
 """
 
 import heapq
-import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -34,7 +32,7 @@ from bonuses.models import (
     MonthClose,
     Payment,
 )
-from core.bulk import insert_rows
+from core.bulk import copy_lines, insert_rows
 from core.money import money
 from core.periods import add_months, current_period, months_between, period_of
 
@@ -399,21 +397,15 @@ def _copy_entries(close: MonthClose, figures: PeriodFigures, by) -> int:
     escaping of core.bulk, which costs more than the COPY itself here, is not needed."""
     tail = "\t".join(["", str(by.pk) if by is not None else "\\N", timezone.now().isoformat()])
     period = close.period.isoformat()
-    columns = "member_id, kind, period, amount, breakdown, reason, created_by_id, created_at"
-    sql = f"COPY {connection.ops.quote_name(LedgerEntry._meta.db_table)} ({columns}) FROM STDIN"
-    count = 0
-    rows = _entry_rows(close, figures, by)
-    with connection.cursor() as cursor:
-        while batch := list(islice(rows, 100_000)):
-            buffer = io.StringIO()
-            buffer.writelines(
-                f"{m}\t{kind}\t{period}\t{amount}\t{breakdown}\t{tail}\n"
-                for m, kind, amount, breakdown in batch
-            )
-            buffer.seek(0)
-            cursor.cursor.copy_expert(sql, buffer)
-            count += len(batch)
-    return count
+    columns = [
+        "member_id", "kind", "period", "amount", "breakdown", "reason", "created_by_id",
+        "created_at",
+    ]  # fmt: skip
+    lines = (
+        f"{m}\t{kind}\t{period}\t{amount}\t{breakdown}\t{tail}\n"
+        for m, kind, amount, breakdown in _entry_rows(close, figures, by)
+    )
+    return copy_lines(LedgerEntry._meta.db_table, columns, lines)
 
 
 def _write_entries(close: MonthClose, figures: PeriodFigures, by) -> int:
@@ -476,20 +468,8 @@ def write_closed_figures(*, period: date, figures: PeriodFigures) -> int:
     # COPY in text format we write ourselves: numbers, t/f and JSON lists of integers
     # need no escaping (see _copy_entries).
     day = period.isoformat()
-    table = connection.ops.quote_name(ClosedFigures._meta.db_table)
-    sql = f"COPY {table} ({', '.join(FIGURES_COLUMNS)}) FROM STDIN"
-    count = 0
-    with connection.cursor() as cursor:
-        while batch := list(islice(rows, 100_000)):
-            buffer = io.StringIO()
-            buffer.writelines(
-                f"{day}\t{m}\t{'t' if a else 'f'}\t{f}\t{p}\t{e}\t{r}\n"
-                for m, a, f, p, e, r in batch
-            )
-            buffer.seek(0)
-            cursor.cursor.copy_expert(sql, buffer)
-            count += len(batch)
-    return count
+    lines = (f"{day}\t{m}\t{'t' if a else 'f'}\t{f}\t{p}\t{e}\t{r}\n" for m, a, f, p, e, r in rows)
+    return copy_lines(ClosedFigures._meta.db_table, FIGURES_COLUMNS, lines)
 
 
 def _check_closable(period: date) -> None:

@@ -18,8 +18,13 @@ from .plans import plan_for
 
 
 def _lock_member(member: Member) -> None:
-    # Debits of one member run one at a time, so two cannot both pass the balance check.
-    Member.objects.select_for_update().filter(pk=member.pk).values_list("pk").first()
+    """Lock the member's row for the rest of the transaction: debits of one member run
+    one at a time, so two cannot both pass the balance check, and the member cannot be
+    deleted under an entry being written (the ledger's guard checks that the member
+    exists, member_delete that they have no entries: the lock orders the two).
+    Raises ValidationError when the member is gone."""
+    if not Member.objects.select_for_update().filter(pk=member.pk).values_list("pk").first():
+        raise ValidationError(_("This member no longer exists."))
 
 
 def _available(member: Member) -> Decimal:
@@ -93,8 +98,8 @@ def ledger_adjust(*, member: Member, amount, reason: str, by) -> LedgerEntry:
     if not amount:
         raise ValidationError({"amount": _("The amount cannot be zero.")})
     reason = _clean_reason(reason)
+    _lock_member(member)
     if amount < 0:
-        _lock_member(member)
         _check_funds(member, -amount, "amount")
     return _entry(
         member=member,
