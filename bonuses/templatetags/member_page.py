@@ -1,6 +1,9 @@
 from django import template
+from django.utils.dateformat import format as date_format
+from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from core.money import format_money
@@ -60,3 +63,60 @@ def downline_branch(nodes, more, parent_key="", after_key="") -> str:
             f"{escape(text)}</button></li>"
         )
     return mark_safe(f'<ul class="tree">{"".join(items)}</ul>')  # noqa: S308 - parts escaped above
+
+
+# The page's two 12-month charts and its months table are built here rather than in
+# template loops, as the tree is: 36 bars and 12 rows cost the template engine ~3 ms of
+# the page's ~15 ms of CPU (docs/benchmarks.md, "/me/ under wrk").
+
+
+@register.simple_tag
+def funnel_chart(funnel) -> str:
+    """The referral funnel's bars: opened, signed up and paid first, per month."""
+    best = funnel.best
+    bars = []
+    for m in funnel.months:
+        title = gettext("%(o)s opened, %(s)s signed up, %(p)s paid their first month") % {
+            "o": localize(m.opened),
+            "s": localize(m.signed_up),
+            "p": localize(m.paid_first),
+        }
+        bars.append(
+            f'<div title="{escape(capfirst(format_period(m.period)))}: {escape(title)}">'
+            f'<span class="bars"><i class="o" style="height:{percent_of(m.opened, best)}%"></i>'
+            f'<i class="s" style="height:{percent_of(m.signed_up, best)}%"></i>'
+            f'<i class="p" style="height:{percent_of(m.paid_first, best)}%"></i></span>'
+            f"<small>{escape(date_format(m.period, 'M'))}</small></div>"
+        )
+    return mark_safe("".join(bars))  # noqa: S308 - parts escaped above
+
+
+@register.simple_tag
+def months_chart(months, best) -> str:
+    """The 12 months' earnings as bars, oldest first."""
+    bars = [
+        f'<div><i class="{"" if line.earned else "off"}" '
+        f'style="height:{percent_of(line.earned, best)}%"></i>'
+        f"<small>{escape(date_format(line.period, 'M'))}</small></div>"
+        for line in months
+    ]
+    return mark_safe("".join(bars))  # noqa: S308 - parts escaped above
+
+
+@register.simple_tag
+def months_rows(months) -> str:
+    """The 12 months as table rows, newest first; each past month links to its
+    statement (?month=YYYY-MM), and a month not closed yet marks its figure with *."""
+    yes = escape(gettext("yes"))
+    rows = []
+    for index, line in enumerate(reversed(months)):
+        key = f"{line.period:%Y-%m}"
+        name = escape(capfirst(format_period(line.period)))
+        if index:
+            name = f'<a href="?month={key}#month-statement">{name}</a>'
+        star = ' <span class="muted">*</span>' if not line.closed and line.earned else ""
+        rows.append(
+            f'<tr data-period="{key}"><td>{name}</td><td>{yes if line.active else "—"}</td>'
+            f"<td>{escape(format_money(line.earned))}{star}</td></tr>"
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - parts escaped above
