@@ -110,9 +110,44 @@ def _terms(plan: Plan) -> PlanTerms:
 
 
 def all_plan_terms() -> list[PlanTerms]:
-    """Every version, oldest first, in two queries (selectors resolve many periods)."""
-    plans = Plan.objects.prefetch_related("levels", "packages").order_by("effective_from")
-    return [_terms(plan) for plan in plans] or [DEFAULT_TERMS]
+    """Every version, oldest first, in three queries (selectors resolve many periods).
+    Read as plain values, not model instances: every member page asks for them, and
+    building the instances and their prefetches cost a tenth of the page's CPU."""
+    plans = list(
+        Plan.objects.order_by("effective_from").values_list(
+            "pk",
+            "effective_from",
+            "monthly_price",
+            "referred_rate",
+            "earner_must_be_active",
+            "credit_package_bonus",
+        )
+    )
+    if not plans:
+        return [DEFAULT_TERMS]
+    rates: dict[int, list[Decimal]] = {pk: [] for pk, *_rest in plans}
+    for plan_id, rate in PlanLevel.objects.order_by("plan_id", "level").values_list(
+        "plan_id", "rate"
+    ):
+        rates[plan_id].append(rate)
+    packages: dict[int, list[tuple[str, Decimal, Decimal]]] = {pk: [] for pk, *_rest in plans}
+    for plan_id, *package in Package.objects.order_by("plan_id", "threshold").values_list(
+        "plan_id", "name", "threshold", "bonus"
+    ):
+        packages[plan_id].append(tuple(package))
+    return [
+        PlanTerms(
+            plan_id=pk,
+            effective_from=effective_from,
+            monthly_price=price,
+            rates=tuple(rates[pk]),
+            referred_rate=referred_rate,
+            earner_must_be_active=must_be_active,
+            credit_package_bonus=credit_bonus,
+            packages=tuple(packages[pk]),
+        )
+        for pk, effective_from, price, referred_rate, must_be_active, credit_bonus in plans
+    ]
 
 
 def terms_in_force(versions: list[PlanTerms], period: date) -> PlanTerms:

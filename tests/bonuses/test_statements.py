@@ -130,3 +130,31 @@ def test_statement_queries_do_not_grow_with_the_downline(django_assert_max_num_q
     assert len(small_ctx.captured_queries) == len(big_ctx.captured_queries)
     assert statement.followers > 1_000
     assert isinstance(statement.month_total, Decimal)
+
+
+def test_all_plan_terms_read_each_version_as_plan_terms_does():
+    from datetime import date
+
+    from bonuses.services.plans import all_plan_terms, plan_terms
+
+    services.plan_create_version(
+        effective_from=date(2026, 4, 1),
+        monthly_price="18000",
+        rates=["0.12", "0.06", "0.03"],
+        referred_rate="0.04",
+        packages=[("Gold", "600000", "300000"), ("Bronze", "90000", "0")],
+        earner_must_be_active=True,
+    )
+    services.plan_create_version(
+        effective_from=date(2026, 7, 1),
+        monthly_price="20000",
+        rates=["0.1", "0.05", "0.025", "0.01", "0.005"],
+        referred_rate="0.05",
+        packages=[],
+        credit_package_bonus=True,
+    )
+    versions = all_plan_terms()
+    assert [v.effective_from for v in versions][-2:] == [date(2026, 4, 1), date(2026, 7, 1)]
+    assert versions == [plan_terms(v.effective_from) for v in versions]
+    assert versions[-2].packages[0][0] == "Bronze"  # by threshold
+    assert versions[-1].levels == 5 and versions[-1].packages == ()
