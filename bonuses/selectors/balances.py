@@ -7,14 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Min
 
 from bonuses.models import LedgerEntry, Member, MonthClose, Payment
 from bonuses.services.plans import PlanTerms, all_plan_terms, terms_in_force
 from core.money import ZERO, money
 from core.periods import add_months, current_period, months_between
 
-from .common import cents_to_money, maintained_paid_by_period, member_earnings_cents
+from .common import as_date, cents_to_money, maintained_paid_by_period, member_earnings_cents
 
 
 @dataclass(frozen=True)
@@ -73,18 +72,26 @@ def ledger_balance(member_id: int) -> Decimal:
 
 
 def _ledger_earnings_by_period(member_id: int, since: date) -> dict[date, Decimal]:
+    return _ledger_sums(member_id, since)[1]
+
+
+def _ledger_sums(member_id: int, since: date) -> tuple[Decimal, dict[date, Decimal]]:
+    """The member's ledger balance and their earnings per period from `since` on
+    (EARNING_KINDS: closes and their corrections), in one query over the member's
+    entries, summed in integer cents."""
     table = connection.ops.quote_name(LedgerEntry._meta.db_table)
     marks = ", ".join(["%s"] * len(EARNING_KINDS))
+    earning = f"period >= %s AND kind IN ({marks})"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT period, SUM(ROUND(amount * 100)) FROM {table} "
-            f"WHERE member_id = %s AND period >= %s AND kind IN ({marks}) GROUP BY period",
-            [member_id, since, *EARNING_KINDS],
+            f"SELECT CASE WHEN {earning} THEN period END, SUM(ROUND(amount * 100)) "
+            f"FROM {table} WHERE member_id = %s GROUP BY 1",
+            [since, *EARNING_KINDS, member_id],
         )
-        return {
-            date.fromisoformat(p) if isinstance(p, str) else p: cents_to_money(c)
-            for p, c in cursor.fetchall()
-        }
+        rows = cursor.fetchall()
+    balance = cents_to_money(sum(int(c or 0) for _p, c in rows))
+    by_period = {as_date(p): cents_to_money(c) for p, c in rows if p is not None}
+    return balance, by_period
 
 
 def _live_earnings(
@@ -124,8 +131,8 @@ def _own_payments(member: Member, since: date | None, until: date) -> dict[date,
     if since:
         payments = payments.filter(period__gte=since)
     return {
-        p.period: int(p.amount * 100) if p.paid else None
-        for p in payments.only("period", "amount", "paid")
+        period: int(amount * 100) if paid else None
+        for period, amount, paid in payments.values_list("period", "amount", "paid")
     }
 
 
@@ -155,6 +162,20 @@ class Overview:
     months: list[MonthLine]
 
 
+def _closes_and_first_payment() -> tuple[set[date], date | None]:
+    """The closed periods and the club's first paid-or-not period, in one query."""
+    quote = connection.ops.quote_name
+    closes, payments = quote(MonthClose._meta.db_table), quote(Payment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 0, period FROM {closes} UNION ALL SELECT 1, MIN(period) FROM {payments}"
+        )
+        rows = cursor.fetchall()
+    closed = {as_date(p) for kind, p in rows if kind == 0}
+    first = next((as_date(p) for kind, p in rows if kind == 1 and p is not None), None)
+    return closed, first
+
+
 def member_overview(
     *,
     member: Member,
@@ -173,18 +194,20 @@ def member_overview(
     versions = versions or all_plan_terms()
     this_month = current_period()
     since = add_months(this_month, -max(months - 1, 0))
-    closed_periods = set(MonthClose.objects.values_list("period", flat=True))
+    closed_periods, first_payment = _closes_and_first_payment()
     start = since
     if with_balance:
-        start = Payment.objects.aggregate(first=Min("period"))["first"] or this_month
+        start = first_payment or this_month
     unclosed = [p for p in months_between(start, this_month) if p not in closed_periods]
     own = _own_payments(member, min(start, since), this_month)
     known = {this_month: this_month_rows} if this_month_rows is not None else None
     live = _live_earnings(member, versions, {p: own.get(p) for p in unclosed}, unclosed, known)
 
     balance = None
+    closed, ledger = _ledger_sums(member.pk, since) if with_balance and months else (None, None)
     if with_balance:
-        closed = ledger_balance(member.pk)
+        if closed is None:
+            closed = ledger_balance(member.pk)
         pending = sum(live.values(), ZERO)
         total = closed + pending
         next_package, top = package_progress(terms_in_force(versions, this_month), total)
@@ -198,7 +221,8 @@ def member_overview(
             open_months=tuple((p, live.get(p, ZERO)) for p in unclosed if p != this_month),
         )
 
-    ledger = _ledger_earnings_by_period(member.pk, since) if months else {}
+    if ledger is None:
+        ledger = _ledger_earnings_by_period(member.pk, since) if months else {}
     lines = []
     for i in range(months):
         period = add_months(since, i)

@@ -14,6 +14,7 @@ sponsor counts for the new one), like the bonuses.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -126,18 +127,35 @@ def _window(months: int, until: date | None) -> list[date]:
 
 def member_funnel(*, member: Member, months: int = MONTHS, until: date | None = None) -> Funnel:
     """The member's funnel for the `months` months ending with `until` (a period; this
-    month by default): three queries whatever the size of the downline."""
+    month by default): one query whatever the size of the downline.
+
+    Every member page shows it, so it is one hand-written query of three index ranges
+    (the link's visits by (member, day), the referrals by (sponsor, joined_on) and by
+    (sponsor, first_paid)) grouped by day and put into months here: the ORM's three
+    grouped querysets cost the page 1.6 ms of CPU."""
     periods = _window(months, until)
     first, last = periods[0], periods[-1]
-    counts = _grouped(
-        visits=ReferralVisit.objects.filter(member=member),
-        signups=Member.objects.filter(sponsor=member),
-        # One range of member_sponsor_first_paid_idx, whatever the number of referrals.
-        first_paid=_paid_first(first, last).filter(sponsor=member),
-        first=first,
-        last=last,
+    end = add_months(last, 1)
+    quote = connection.ops.quote_name
+    visits, members = quote(ReferralVisit._meta.db_table), quote(Member._meta.db_table)
+    sql = (
+        f"SELECT 0, day, SUM(opened) FROM {visits} "
+        f"WHERE member_id = %s AND day >= %s AND day < %s GROUP BY day "
+        f"UNION ALL SELECT 1, joined_on, COUNT(*) FROM {members} "
+        f"WHERE sponsor_id = %s AND joined_on >= %s AND joined_on < %s GROUP BY joined_on "
+        f"UNION ALL SELECT 2, first_paid, COUNT(*) FROM {members} "
+        f"WHERE sponsor_id = %s AND first_paid >= %s AND first_paid <= %s GROUP BY first_paid"
     )
-    return _funnel(counts, periods)
+    window = [first, end]
+    counts: list[dict[date, int]] = [{}, {}, {}]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [member.pk, *window, member.pk, *window, member.pk, first, last])
+        for kind, day, n in cursor.fetchall():
+            month = _as_date(day).replace(day=1)
+            by_month = counts[kind]
+            by_month[month] = by_month.get(month, 0) + int(n or 0)
+    opened, signed_up, paid_first = counts
+    return _funnel({"opened": opened, "signed_up": signed_up, "paid_first": paid_first}, periods)
 
 
 def club_funnel(*, months: int = MONTHS, until: date | None = None) -> ClubFunnel:
