@@ -1,5 +1,4 @@
 from django import template
-from django.utils.dateformat import format as date_format
 from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -7,7 +6,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from core.money import format_money
-from core.periods import format_period
+from core.periods import format_period, month_abbreviation
 
 register = template.Library()
 
@@ -86,7 +85,7 @@ def funnel_chart(funnel) -> str:
             f'<span class="bars"><i class="o" style="height:{percent_of(m.opened, best)}%"></i>'
             f'<i class="s" style="height:{percent_of(m.signed_up, best)}%"></i>'
             f'<i class="p" style="height:{percent_of(m.paid_first, best)}%"></i></span>'
-            f"<small>{escape(date_format(m.period, 'M'))}</small></div>"
+            f"<small>{escape(month_abbreviation(m.period))}</small></div>"
         )
     return mark_safe("".join(bars))  # noqa: S308 - parts escaped above
 
@@ -97,7 +96,7 @@ def months_chart(months, best) -> str:
     bars = [
         f'<div><i class="{"" if line.earned else "off"}" '
         f'style="height:{percent_of(line.earned, best)}%"></i>'
-        f"<small>{escape(date_format(line.period, 'M'))}</small></div>"
+        f"<small>{escape(month_abbreviation(line.period))}</small></div>"
         for line in months
     ]
     return mark_safe("".join(bars))  # noqa: S308 - parts escaped above
