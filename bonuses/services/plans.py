@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from bonuses.models import MAX_LEVELS, MonthClose, Package, Plan, PlanLevel
@@ -109,10 +109,49 @@ def _terms(plan: Plan) -> PlanTerms:
     )
 
 
+# all_plan_terms() of this process, with the stamp of the plan tables it was read at.
+_versions: dict[str, tuple[tuple, list[PlanTerms]]] = {}
+
+
+def _plans_stamp() -> tuple:
+    """Count and highest id of the plan, level and package tables: versions are only
+    ever added (plan_create_version, the admin's "save as a new version"), so a new one
+    changes the stamp, in this process or another."""
+    quote = connection.ops.quote_name
+    parts = [
+        f"(SELECT COUNT(*) FROM {table}), (SELECT MAX(id) FROM {table})"
+        for table in map(
+            quote, (Plan._meta.db_table, PlanLevel._meta.db_table, Package._meta.db_table)
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}")
+        return cursor.fetchone()
+
+
+def forget_plan_terms(**kwargs) -> None:
+    """Drop this process's copy of the versions (a plan, level or package was saved or
+    deleted here: an edit in place, which the stamp would not see)."""
+    _versions.clear()
+
+
 def all_plan_terms() -> list[PlanTerms]:
-    """Every version, oldest first, in three queries (selectors resolve many periods).
-    Read as plain values, not model instances: every member page asks for them, and
-    building the instances and their prefetches cost a tenth of the page's CPU."""
+    """Every version, oldest first (selectors resolve many periods): one query for the
+    stamp of the plan tables, and three more only when it changed since this process
+    last read them. Every member page asks for them: reading them cost a tenth of the
+    page's CPU."""
+    stamp = _plans_stamp()
+    key = connection.alias
+    cached = _versions.get(key)
+    if cached is not None and cached[0] == stamp:
+        return list(cached[1])
+    versions = _read_plan_terms()
+    _versions[key] = (stamp, versions)
+    return list(versions)
+
+
+def _read_plan_terms() -> list[PlanTerms]:
+    """Every version, as plain values rather than model instances."""
     plans = list(
         Plan.objects.order_by("effective_from").values_list(
             "pk",
