@@ -26,8 +26,11 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
 
 # Recycle each worker now and then: caps the memory a long-lived process can collect.
-max_requests = 2000
-max_requests_jitter = 200
+# Not too often: a new worker starts cold (Django's set-up, templates, the plan versions,
+# a new database session) — at 150 member pages a second, 2 000 requests meant a restart
+# every minute per worker, a few per cent of the machine (docs/benchmarks.md).
+max_requests = 20000
+max_requests_jitter = 2000
 
 # The heartbeat file lives in memory, not on a disk that may stall.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

@@ -70,6 +70,15 @@ class Statement:
         return self.month_total + self.corrections_total
 
 
+def _sponsor_of(member: Member) -> Member | None:
+    """The member's sponsor: the one loaded with them (select_related) or one query."""
+    if not member.sponsor_id:
+        return None
+    if Member.sponsor.is_cached(member):
+        return member.sponsor
+    return Member.objects.filter(pk=member.sponsor_id).first()
+
+
 def member_statement(
     *, member: Member, period: date | None = None, versions: list[PlanTerms] | None = None
 ) -> Statement:
@@ -83,7 +92,7 @@ def member_statement(
     period = period_of(period) if period else current_period()
     versions = versions or all_plan_terms()
     terms = terms_in_force(versions, period)
-    sponsor = Member.objects.filter(pk=member.sponsor_id).first() if member.sponsor_id else None
+    sponsor = _sponsor_of(member)
     payment = Payment.objects.filter(member=member, period=period).first()
     close = closed_month(period) if period < current_period() else None
     if close is not None:

@@ -25,7 +25,8 @@ from .limits import SPONSOR_REQUEST, limit, logged_in_user, posted
 
 
 def _own_member(request) -> Member | None:
-    return Member.objects.filter(user=request.user).first()
+    # With the sponsor: the page names them (member_statement uses this one).
+    return Member.objects.select_related("sponsor").filter(user=request.user).first()
 
 
 def branch_key(viewer: Member, node_path: str) -> str:
