@@ -12,9 +12,13 @@ import os
 # the host's loopback only).
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
-# Pages are CPU-bound (templates, Python); two processes per core keep the cores busy
-# while a request waits on PostgreSQL, plus one so a slow export never takes them all.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# Pages are CPU-bound (templates, Python) and their queries take well under a
+# millisecond each, so a request seldom waits: one process per core, plus one so a slow
+# admin page never takes them all. On 2 cores with PostgreSQL beside them, 3 workers
+# served 155-158 member pages a second where 5 (the usual 2 per core + 1) served 131-140,
+# the extra processes only competing for the cores (docs/benchmarks.md, "/me/ under
+# wrk"). WEB_CONCURRENCY overrides it (more when the database has its own machine).
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 
 # The longest synchronous page is an export: the statements of every member as XLSX take
 # 40–90 s for 100 000 members (docs/benchmarks.md, the latter on a loaded machine).

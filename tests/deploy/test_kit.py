@@ -157,7 +157,7 @@ def test_gunicorn_config_loads_and_binds_the_loopback():
         )
     }
     assert printed["bind"] == "['127.0.0.1:8000']"
-    assert int(printed["workers"]) == os.cpu_count() * 2 + 1
+    assert int(printed["workers"]) == os.cpu_count() + 1
     assert int(printed["timeout"]) >= 180
 
 
