@@ -19,6 +19,17 @@ def on_postgres(db):
 
 
 @pytest.fixture(autouse=True)
+def plan_versions_read_afresh():
+    """Every test starts without this process's copy of the plan versions, so a page's
+    query count does not depend on which test ran before (the first read is the costly
+    one: the stamp and three queries)."""
+    from bonuses.services.plans import forget_plan_terms
+
+    forget_plan_terms()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def english_by_default():
     """A request in Russian leaves its language active in the thread afterwards; every
     test starts from the English source strings again."""

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, Subquery
+from django.db import connection
 
 from bonuses.models import Member, Payment
 from core.periods import current_period
@@ -47,22 +47,25 @@ def downline_children(
     `after` (the path of the last node already listed) asks for a later page. Nodes at
     root's `levels`-th level show no children, since the plan does not reach below them."""
     period = period or current_period()
-    paid = Payment.objects.filter(member=OuterRef("pk"), period=period, paid=True)
-    followers = Member.objects.filter(sponsor_id=parent.pk)
-    if after:
-        followers = followers.filter(path__gt=after)
-    rows = list(
-        # The sponsor is the tree parent (the services keep both in step); its index
-        # finds the children without walking the parent's whole downline range.
-        followers
-        # A scalar subquery rather than EXISTS: for EXISTS PostgreSQL may hash every
-        # payment of the month, which grows with the club instead of with the branch.
-        .annotate(active=Subquery(paid.values("paid")[:1]))
-        .order_by("path")
-        .values_list("pk", "path", "first_name", "last_name", "depth", "numchild", "active")[
-            : BRANCH_LIMIT + 1
-        ]
+    quote = connection.ops.quote_name
+    members, payments = quote(Member._meta.db_table), quote(Payment._meta.db_table)
+    # By hand: every member page lists a branch, and the ORM's building of this query
+    # was its most expensive selector (0.9 ms of CPU). The sponsor is the tree parent
+    # (the services keep both in step): its index finds the children without walking
+    # the parent's whole downline range. A scalar subquery rather than EXISTS: for
+    # EXISTS PostgreSQL may hash every payment of the month, which grows with the club
+    # instead of with the branch.
+    sql = (
+        f"SELECT m.id, m.path, m.first_name, m.last_name, m.depth, m.numchild, "
+        f"(SELECT p.paid FROM {payments} p WHERE p.member_id = m.id AND p.period = %s "
+        f"AND p.paid = %s LIMIT 1) FROM {members} m WHERE m.sponsor_id = %s"
+        + (" AND m.path > %s" if after else "")
+        + " ORDER BY m.path LIMIT %s"
     )
+    params = [period, True, parent.pk, *([after] if after else []), BRANCH_LIMIT + 1]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     nodes = []
     for pk, path, first, last, depth, numchild, active in rows[:BRANCH_LIMIT]:
         level = depth - root.depth
@@ -81,7 +84,7 @@ def downline_children(
         return Branch(nodes=nodes, more=0, parent_path=parent.path)
     last_path = nodes[-1].path
     if after:
-        more = followers.filter(path__gt=last_path).count()
+        more = Member.objects.filter(sponsor_id=parent.pk, path__gt=last_path).count()
     else:
         more = max(1, parent.numchild - BRANCH_LIMIT)
     return Branch(nodes=nodes, more=more, parent_path=parent.path, last_path=last_path)
