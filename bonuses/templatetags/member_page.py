@@ -3,7 +3,7 @@ from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from core.money import format_money
 from core.periods import format_period, month_abbreviation
@@ -40,7 +40,7 @@ def downline_branch(nodes, more, parent_key="", after_key="") -> str:
     costs ~14 ms for 200 nodes, and the page should cost the same for any member."""
     active_title = escape(gettext("active this month"))
     inactive_title = escape(gettext("not active this month"))
-    active = escape(gettext("active"))
+    active = escape(pgettext("downline tree: paid this month", "active"))
     items = []
     for node, key in nodes:
         if node.active:
@@ -103,15 +103,17 @@ def months_chart(months, best) -> str:
 
 
 @register.simple_tag
-def months_rows(months) -> str:
-    """The 12 months as table rows, newest first; each past month links to its
+def months_rows(months, joined_on=None) -> str:
+    """The 12 months as table rows, newest first; each past month since the member
+    joined (`joined_on`, a date), or with a payment or earnings of theirs, links to its
     statement (?month=YYYY-MM), and a month not closed yet marks its figure with *."""
     yes = escape(gettext("yes"))
+    first = joined_on.replace(day=1) if joined_on else None
     rows = []
     for index, line in enumerate(reversed(months)):
         key = f"{line.period:%Y-%m}"
         name = escape(capfirst(format_period(line.period)))
-        if index:
+        if index and (first is None or line.period >= first or line.active or line.earned):
             name = f'<a href="?month={key}#month-statement">{name}</a>'
         star = ' <span class="muted">*</span>' if not line.closed and line.earned else ""
         rows.append(

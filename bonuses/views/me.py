@@ -10,14 +10,14 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from bonuses.forms import NameSponsorForm
-from bonuses.models import Member, SponsorRequest
+from bonuses.models import Member, Payment, SponsorRequest
 from bonuses.selectors import downline_branch, member_page
 from bonuses.selectors.funnel import member_funnel
 from bonuses.selectors.sponsor_requests import latest_sponsor_request
 from bonuses.services import sponsor_request_create
 from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.links import referral_url
-from core.periods import current_period, parse_month
+from core.periods import current_period, parse_month, period_of
 from core.qr import qr_svg
 
 from .claims import no_member_page
@@ -58,6 +58,14 @@ def _sponsor_context(member: Member, form=None) -> dict:
     }
 
 
+def _was_a_member(member: Member, month) -> bool:
+    """Whether `month` is one of the member's: from the month they joined, or any month
+    they paid for (an imported member's join date may be later than their history)."""
+    if not member.joined_on or month >= period_of(member.joined_on):
+        return True
+    return Payment.objects.filter(member=member, period=month).exists()
+
+
 def _asked_month(request):
     """?month=YYYY-MM from the history's links: a past month, else None (this month)."""
     try:
@@ -74,7 +82,10 @@ def me(request):
         if request.user.is_staff:
             return redirect("admin:index")  # staff log in at /login/ too: their page is there
         return no_member_page(request)
-    page = member_page(member=member, month=_asked_month(request))
+    month = _asked_month(request)
+    if month is not None and not _was_a_member(member, month):
+        month = None  # before they joined: there is no statement of theirs to show
+    page = member_page(member=member, month=month)
     link = referral_url(member.referral_code)
     context = {
         "member": member,

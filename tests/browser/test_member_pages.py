@@ -231,3 +231,12 @@ def test_show_more_lists_a_large_first_level_to_its_end(page, screenshot):
     # A branch of a later page still opens.
     tree.locator("li:has-text('Arman E.') > button.toggle").click()
     page.wait_for_selector("#tree >> text=Friend0 A.")
+
+
+def test_a_branch_opened_after_the_login_expired_leads_to_the_login_page(page):
+    club()
+    log_in(page)
+    page.context.clear_cookies()  # the session is gone, the page is still on screen
+    page.locator("#tree li:has-text('Arman E.') > button.toggle").click()
+    page.wait_for_url("**/login/?next=/me/")
+    assert page.locator("#tree").count() == 0

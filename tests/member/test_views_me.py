@@ -370,3 +370,20 @@ def test_the_link_on_the_page_is_built_from_site_url_not_the_request_host(member
     response = member_client(member).get("/me/", HTTP_HOST="evil.example")
     link = text_of(response, "referral-link")
     assert link == f"https://club.example.kz/r/{member.referral_code}/"
+
+
+def test_months_before_joining_have_no_statement_to_open(member_client):
+    from datetime import date
+
+    from core.periods import add_months, current_period
+
+    joined = add_months(current_period(), -3)
+    member = enroll(enroll(), joined_on=joined + (date(2000, 1, 15) - date(2000, 1, 1)))
+    client = member_client(member)
+    page = html(client.get("/me/"))
+    before = add_months(joined, -1)
+    assert f'href="?month={joined:%Y-%m}#month-statement"' in page
+    assert f'href="?month={before:%Y-%m}#month-statement"' not in page
+    asked = html(client.get(f"/me/?month={before:%Y-%m}"))
+    assert 'id="month-statement"' not in asked  # this month's page, no statement of theirs
+    assert 'id="month-statement"' in html(client.get(f"/me/?month={joined:%Y-%m}"))
