@@ -25,7 +25,7 @@ from bonuses import services
 from bonuses.models import LedgerEntry, Member
 from bonuses.selectors import member_statement
 from bonuses.selectors.club import club_figures
-from tests.bonuses.engine_helpers import MAY, NOW, pay
+from tests.bonuses.engine_helpers import APRIL, MAY, NOW, pay
 from tests.factories import enroll
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,8 @@ def moved_after_close(django_capture_on_commit_callbacks):
     b = enroll(a, external_id="B", first_name="Bob")
     c = enroll(b, external_id="C", first_name="Cid")
     e = enroll(b, external_id="E", first_name="Eve")  # unpaid at close
-    d = enroll(external_id="D", first_name="Dan")
+    # A member since April with nothing in May: their May statement is all zeros.
+    d = enroll(external_id="D", first_name="Dan", joined_on=APRIL)
     for member in (a, b, c):
         pay(member, MAY)
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from bonuses.forms import NameSponsorForm
-from bonuses.models import Member, Payment, SponsorRequest
+from bonuses.models import LedgerEntry, Member, Payment, SponsorRequest
 from bonuses.selectors import downline_branch, member_page
 from bonuses.selectors.funnel import member_funnel
 from bonuses.selectors.sponsor_requests import latest_sponsor_request
@@ -60,10 +60,14 @@ def _sponsor_context(member: Member, form=None) -> dict:
 
 def _was_a_member(member: Member, month) -> bool:
     """Whether `month` is one of the member's: from the month they joined, or any month
-    they paid for (an imported member's join date may be later than their history)."""
+    they paid for or were credited for (an imported member's join date may be later
+    than their history)."""
     if not member.joined_on or month >= period_of(member.joined_on):
         return True
-    return Payment.objects.filter(member=member, period=month).exists()
+    return (
+        Payment.objects.filter(member=member, period=month).exists()
+        or LedgerEntry.objects.filter(member=member, period=month).exists()
+    )
 
 
 def _asked_month(request):
