@@ -52,8 +52,9 @@ def test_a_member_with_entries_cannot_be_deleted_even_by_hand(admin_user):
         services.member_delete(member=member)
     with pytest.raises(ProtectedError):
         Member.objects.filter(pk=member.pk).delete()  # the ORM's PROTECT
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM bonuses_member WHERE id = %s", [member.pk])  # the guard
+    if connection.vendor == "postgresql":  # SQLite: see migration 0018
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM bonuses_member WHERE id = %s", [member.pk])  # the guard
     assert Member.objects.filter(pk=member.pk).exists()
     # Without entries the same member goes.
     leaf = enroll()
