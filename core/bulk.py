@@ -5,7 +5,6 @@ databases get executemany. Rows bypass model save() and signals on purpose: call
 bulk loaders that have already validated their rows.
 """
 
-import io
 from collections.abc import Iterable
 from itertools import islice
 
@@ -39,23 +38,16 @@ def _copy_text(value) -> str:
 def insert_rows(model, columns: list[str], rows: Iterable[tuple], *, batch_size=20_000) -> int:
     """Insert `rows` (tuples in `columns` order, database values) into `model`'s table."""
     table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        lines = ("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+        return copy_lines(table, columns, lines)
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({marks})"
     count = 0
     with connection.cursor() as cursor:
         for batch in _batches(rows, batch_size):
-            if connection.vendor == "postgresql":
-                buffer = io.StringIO()
-                buffer.writelines("\t".join(map(_copy_text, row)) + "\n" for row in batch)
-                buffer.seek(0)
-                cursor.cursor.copy_expert(
-                    f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN", buffer
-                )
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(
-                    f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({marks})",
-                    batch,
-                )
+            cursor.executemany(sql, batch)
             count += len(batch)
     return count
 
