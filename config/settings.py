@@ -156,6 +156,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # name (its queue and heartbeat keys). Sites sharing one Redis need different names.
 REDIS_PREFIX = env.str("REDIS_PREFIX", default="bonusdesk")
 if REDIS_URL:
+    # Sessions read from Redis and written through to the database: a page costs no
+    # session query, and a session still outlives a Redis restart (logout deletes both).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -226,7 +229,8 @@ else:
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that loads the member with the user (one query for both a request).
+    "bonuses.auth.MemberBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -125,15 +125,30 @@ def _live_earnings(
     return result
 
 
-def _own_payments(member: Member, since: date | None, until: date) -> dict[date, int | None]:
-    """Own payment per period: its amount in cents when paid, None when not."""
-    payments = Payment.objects.filter(member=member, period__lte=until)
-    if since:
-        payments = payments.filter(period__gte=since)
-    return {
-        period: int(amount * 100) if paid else None
-        for period, amount, paid in payments.values_list("period", "amount", "paid")
-    }
+def member_payments(member: Member, until: date) -> dict[date, Payment]:
+    """The member's own payments up to `until` (a first-of-month date), by period: one
+    query, a row a month of membership. The member page reads them once for the
+    statement and the overview."""
+    return {p.period: p for p in Payment.objects.filter(member=member, period__lte=until)}
+
+
+def _own_payments(
+    member: Member, since: date | None, until: date, payments: dict[date, Payment] | None = None
+) -> dict[date, int | None]:
+    """Own payment per period: its amount in cents when paid, None when not. `payments`:
+    member_payments() up to `until` at least, when the caller has read them."""
+    if payments is None:
+        rows = Payment.objects.filter(member=member, period__lte=until)
+        if since:
+            rows = rows.filter(period__gte=since)
+        triples = rows.values_list("period", "amount", "paid")
+    else:
+        triples = [
+            (p.period, p.amount, p.paid)
+            for p in payments.values()
+            if p.period <= until and (not since or p.period >= since)
+        ]
+    return {period: int(amount * 100) if paid else None for period, amount, paid in triples}
 
 
 def package_progress(terms: PlanTerms, total: Decimal) -> tuple[PackageProgress | None, str | None]:
@@ -183,14 +198,15 @@ def member_overview(
     with_balance: bool = True,
     this_month_rows: tuple | None = None,
     versions: list[PlanTerms] | None = None,
+    payments: dict[date, Payment] | None = None,
 ) -> Overview:
     """Balance and the last `months` months together, for the member page.
 
     Both need the live earnings of every month not closed yet (the costly aggregation
     over the downline); this computes them once for both. `months=0` leaves the months
     out, `with_balance=False` the balance (then only the window's months are computed).
-    `this_month_rows`: Statement.rows of this month, `versions`: all_plan_terms(), when
-    the caller has them."""
+    `this_month_rows`: Statement.rows of this month, `versions`: all_plan_terms(),
+    `payments`: member_payments() up to this month, when the caller has them."""
     versions = versions or all_plan_terms()
     this_month = current_period()
     since = add_months(this_month, -max(months - 1, 0))
@@ -199,7 +215,7 @@ def member_overview(
     if with_balance:
         start = first_payment or this_month
     unclosed = [p for p in months_between(start, this_month) if p not in closed_periods]
-    own = _own_payments(member, min(start, since), this_month)
+    own = _own_payments(member, min(start, since), this_month, payments)
     known = {this_month: this_month_rows} if this_month_rows is not None else None
     live = _live_earnings(member, versions, {p: own.get(p) for p in unclosed}, unclosed, known)
 

@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from bonuses.models import Member
+from bonuses.models import LedgerEntry, Member, Payment
 from bonuses.services.plans import PlanTerms, all_plan_terms, terms_in_force
-from core.periods import current_period
+from core.periods import current_period, period_of
 
-from .balances import Balance, MonthLine, member_overview
+from .balances import Balance, MonthLine, member_overview, member_payments
 from .common import cents_to_money, level_cents
 from .downline import Branch, downline_children
 from .statements import Statement, member_statement
@@ -37,13 +37,21 @@ def member_page(*, member: Member, month: date | None = None) -> MemberPage:
     """This month's statement, the balance, the last 12 months and the first level of
     the downline: a fixed number of queries, whatever the size of the downline. With
     `month` (a past first-of-month date) also that month's statement (member_statement:
-    a closed month as its close stored it, with the corrections posted since)."""
+    a closed month as its close stored it, with the corrections posted since), unless
+    the month was before they were a member."""
     period = current_period()
     versions = all_plan_terms()
     terms = terms_in_force(versions, period)
-    statement = member_statement(member=member, period=period, versions=versions)
+    payments = member_payments(member, period)
+    statement = member_statement(
+        member=member, period=period, versions=versions, payment=payments.get(period)
+    )
     overview = member_overview(
-        member=member, months=12, this_month_rows=statement.rows, versions=versions
+        member=member,
+        months=12,
+        this_month_rows=statement.rows,
+        versions=versions,
+        payments=payments,
     )
     downline = downline_children(root=member, parent=member, levels=terms.levels, period=period)
     paying_adds = Decimal("0.00")
@@ -53,8 +61,10 @@ def member_page(*, member: Member, month: date | None = None) -> MemberPage:
             cents += sum(level_cents(terms, statement.rows))
         paying_adds = cents_to_money(cents)
     month_statement = None
-    if month is not None and month < period:
-        month_statement = member_statement(member=member, period=month, versions=versions)
+    if month is not None and month < period and _was_a_member(member, month, payments):
+        month_statement = member_statement(
+            member=member, period=month, versions=versions, payment=payments.get(month)
+        )
     return MemberPage(
         month_statement=month_statement,
         paying_adds=paying_adds,
@@ -64,3 +74,12 @@ def member_page(*, member: Member, month: date | None = None) -> MemberPage:
         downline=downline,
         terms=terms,
     )
+
+
+def _was_a_member(member: Member, month: date, payments: dict[date, Payment]) -> bool:
+    """Whether `month` is one of the member's: from the month they joined, or any month
+    they paid for or were credited for (an imported member's join date may be later
+    than their history). `payments`: member_payments() up to `month` at least."""
+    if not member.joined_on or month >= period_of(member.joined_on) or month in payments:
+        return True
+    return LedgerEntry.objects.filter(member=member, period=month).exists()

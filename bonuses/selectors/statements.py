@@ -79,8 +79,15 @@ def _sponsor_of(member: Member) -> Member | None:
     return Member.objects.filter(pk=member.sponsor_id).first()
 
 
+_UNREAD = object()
+
+
 def member_statement(
-    *, member: Member, period: date | None = None, versions: list[PlanTerms] | None = None
+    *,
+    member: Member,
+    period: date | None = None,
+    versions: list[PlanTerms] | None = None,
+    payment: Payment | None = _UNREAD,
 ) -> Statement:
     """The member's statement for `period` (a first-of-month date; default: this month).
 
@@ -88,12 +95,14 @@ def member_statement(
     posted for it since; an open period is computed on the tree as it stands
     (DESIGN.md, "A closed month has one answer"); an open one from the maintained
     figures (docs/statements.md). A fixed number of queries, whatever the size of the
-    downline. `versions`: all_plan_terms(), when the caller has read them."""
+    downline. `versions`: all_plan_terms(), `payment`: the member's payment of `period`
+    (None: they have none), when the caller has read them."""
     period = period_of(period) if period else current_period()
     versions = versions or all_plan_terms()
     terms = terms_in_force(versions, period)
     sponsor = _sponsor_of(member)
-    payment = Payment.objects.filter(member=member, period=period).first()
+    if payment is _UNREAD:
+        payment = Payment.objects.filter(member=member, period=period).first()
     close = closed_month(period) if period < current_period() else None
     if close is not None:
         stored = closed_member_month(member=member, close=close, versions=versions)

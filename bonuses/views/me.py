@@ -10,14 +10,14 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from bonuses.forms import NameSponsorForm
-from bonuses.models import LedgerEntry, Member, Payment, SponsorRequest
+from bonuses.models import Member, SponsorRequest
 from bonuses.selectors import downline_branch, member_page
 from bonuses.selectors.funnel import member_funnel
 from bonuses.selectors.sponsor_requests import latest_sponsor_request
 from bonuses.services import sponsor_request_create
 from bonuses.services.plans import all_plan_terms, terms_in_force
 from core.links import referral_url
-from core.periods import current_period, parse_month, period_of
+from core.periods import current_period, parse_month
 from core.qr import qr_svg
 
 from .claims import no_member_page
@@ -25,8 +25,12 @@ from .limits import SPONSOR_REQUEST, limit, logged_in_user, posted
 
 
 def _own_member(request) -> Member | None:
-    # With the sponsor: the page names them (member_statement uses this one).
-    return Member.objects.select_related("sponsor").filter(user=request.user).first()
+    """The logged-in user's member, with their sponsor (the page names them): loaded with
+    the user by bonuses.auth.MemberBackend, else one query."""
+    try:
+        return request.user.member
+    except Member.DoesNotExist:
+        return None
 
 
 def branch_key(viewer: Member, node_path: str) -> str:
@@ -58,18 +62,6 @@ def _sponsor_context(member: Member, form=None) -> dict:
     }
 
 
-def _was_a_member(member: Member, month) -> bool:
-    """Whether `month` is one of the member's: from the month they joined, or any month
-    they paid for or were credited for (an imported member's join date may be later
-    than their history)."""
-    if not member.joined_on or month >= period_of(member.joined_on):
-        return True
-    return (
-        Payment.objects.filter(member=member, period=month).exists()
-        or LedgerEntry.objects.filter(member=member, period=month).exists()
-    )
-
-
 def _asked_month(request):
     """?month=YYYY-MM from the history's links: a past month, else None (this month)."""
     try:
@@ -86,10 +78,7 @@ def me(request):
         if request.user.is_staff:
             return redirect("admin:index")  # staff log in at /login/ too: their page is there
         return no_member_page(request)
-    month = _asked_month(request)
-    if month is not None and not _was_a_member(member, month):
-        month = None  # before they joined: there is no statement of theirs to show
-    page = member_page(member=member, month=month)
+    page = member_page(member=member, month=_asked_month(request))
     link = referral_url(member.referral_code)
     context = {
         "member": member,

@@ -2,6 +2,7 @@ from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
+from bonuses.auth import MEMBER_BACKEND
 from bonuses.forms import SignupForm
 from bonuses.services import claim_check_code, member_signup
 from bonuses.services.signup import as_e164
@@ -47,7 +48,7 @@ def signup(request):
                 _add_errors(form, error, fallback="claim_code" if claim else None)
             else:
                 request.session.pop(SESSION_KEY, None)
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend=MEMBER_BACKEND)
                 return redirect("bonuses:me")
     return render(request, "bonuses/signup.html", {"form": form, "sponsor": sponsor})
 

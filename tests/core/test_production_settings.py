@@ -103,3 +103,11 @@ def test_a_short_or_well_known_secret_key_stops_the_start(secret):
 def test_development_needs_no_variables():
     result = manage("check")
     assert result.returncode == 0, result.stderr
+
+
+def test_sessions_are_read_from_redis_when_there_is_one():
+    with_redis = settings_of("SESSION_ENGINE", **PRODUCTION)
+    without = settings_of("SESSION_ENGINE", **{**PRODUCTION, "REDIS_URL": ""})
+    assert with_redis["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    # The database cache would make the session's cache read a query like the session's.
+    assert without["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"

@@ -217,7 +217,7 @@ def _member_session(env) -> str:
         "HASH_SESSION_KEY; from django.contrib.sessions.backends.db import SessionStore; "
         "u = get_user_model().objects.get(username='anna'); s = SessionStore(); "
         "s[SESSION_KEY] = str(u.pk); "
-        "s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'; "
+        "s[BACKEND_SESSION_KEY] = 'bonuses.auth.MemberBackend'; "
         "s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create(); print(s.session_key)"
     )
     made = subprocess.run(

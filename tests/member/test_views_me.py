@@ -387,3 +387,66 @@ def test_months_before_joining_have_no_statement_to_open(member_client):
     asked = html(client.get(f"/me/?month={before:%Y-%m}"))
     assert 'id="month-statement"' not in asked  # this month's page, no statement of theirs
     assert 'id="month-statement"' in html(client.get(f"/me/?month={joined:%Y-%m}"))
+
+
+def test_the_member_and_their_sponsor_come_with_the_login(
+    member_client, django_assert_max_num_queries
+):
+    """bonuses.auth.MemberBackend: the request's user, their member and the sponsor the
+    page names are one query; no query looks the member up by their login again."""
+    sponsor = enroll()
+    member = enroll(sponsor)
+    client = member_client(member)
+    client.get("/me/")
+    all_plan_terms()
+    with django_assert_max_num_queries(30) as queries:
+        response = client.get("/me/")
+    assert response.status_code == 200
+    assert sponsor.short_name in html(response)
+    user_queries = [q["sql"] for q in queries.captured_queries if '"core_user"' in q["sql"]]
+    assert len(user_queries) == 1 and '"bonuses_member"' in user_queries[0]
+    by_login = [q["sql"] for q in queries.captured_queries if '"user_id" =' in q["sql"]]
+    assert by_login == []
+
+
+def test_a_login_without_a_member_and_a_deactivated_login(client, django_user_model):
+    user = django_user_model.objects.create_user("nomember", password="pw-long-enough-1")
+    client.force_login(user)
+    response = client.get("/me/")
+    assert response.status_code == 200 and "No member page" in html(response)
+    member = enroll()
+    member.user = user
+    member.save(update_fields=["user"])
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    response = client.get("/me/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_a_cookie_copied_before_logout_opens_nothing_with_cached_sessions(member_client, settings):
+    """With REDIS_URL sessions are cached_db: logging out must end the session in the
+    cache too, so a copied cookie does not open the page afterwards."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client = member_client(enroll())
+    copied = client.cookies["sessionid"].value
+    assert client.get("/me/").status_code == 200
+    client.post(reverse("bonuses:logout"))
+    client.cookies["sessionid"] = copied
+    response = client.get("/me/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_page_reads_the_members_own_payments_once(member_client, django_assert_max_num_queries):
+    """The statement (this month's payment) and the balance and 12 months (every month's)
+    share one read of the member's payments."""
+    member = enroll(enroll())
+    pay(member, MAY)
+    client = member_client(member)
+    client.get("/me/")
+    all_plan_terms()
+    with django_assert_max_num_queries(30) as queries:
+        response = client.get("/me/?month=2026-05")
+    assert response.status_code == 200
+    own = [q for q in queries.captured_queries if '"bonuses_payment"."member_id" =' in q["sql"]]
+    assert len(own) == 1

@@ -7,27 +7,28 @@ only: it gives logins to members who had none.
 
 import json
 import random
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth import (
     BACKEND_SESSION_KEY,
     HASH_SESSION_KEY,
     SESSION_KEY,
     get_user_model,
 )
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand
 from django.middleware.csrf import _get_new_csrf_string
 from django.utils import timezone
 
+from bonuses.auth import MEMBER_BACKEND
 from bonuses.models import Member
-
-BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _session(user) -> str:
-    store = SessionStore()
+    # The configured engine: with REDIS_URL, cached_db keeps it in the cache too.
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = BACKEND
+    store[BACKEND_SESSION_KEY] = MEMBER_BACKEND
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.set_expiry(timezone.timedelta(days=1))
     store.create()
