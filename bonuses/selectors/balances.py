@@ -10,6 +10,7 @@ from django.db import connection
 
 from bonuses.models import LedgerEntry, Member, MonthClose, Payment
 from bonuses.services.plans import PlanTerms, all_plan_terms, terms_in_force
+from core import prepared
 from core.money import ZERO, money
 from core.periods import add_months, current_period, months_between
 
@@ -82,13 +83,12 @@ def _ledger_sums(member_id: int, since: date) -> tuple[Decimal, dict[date, Decim
     table = connection.ops.quote_name(LedgerEntry._meta.db_table)
     marks = ", ".join(["%s"] * len(EARNING_KINDS))
     earning = f"period >= %s AND kind IN ({marks})"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT CASE WHEN {earning} THEN period END, SUM(ROUND(amount * 100)) "
-            f"FROM {table} WHERE member_id = %s GROUP BY 1",
-            [since, *EARNING_KINDS, member_id],
-        )
-        rows = cursor.fetchall()
+    rows = prepared.fetchall(
+        "ledger_sums",
+        f"SELECT CASE WHEN {earning} THEN period END, SUM(ROUND(amount * 100)) "
+        f"FROM {table} WHERE member_id = %s GROUP BY 1",
+        [since, *EARNING_KINDS, member_id],
+    )
     balance = cents_to_money(sum(int(c or 0) for _p, c in rows))
     by_period = {as_date(p): cents_to_money(c) for p, c in rows if p is not None}
     return balance, by_period
@@ -181,11 +181,10 @@ def _closes_and_first_payment() -> tuple[set[date], date | None]:
     """The closed periods and the club's first paid-or-not period, in one query."""
     quote = connection.ops.quote_name
     closes, payments = quote(MonthClose._meta.db_table), quote(Payment._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 0, period FROM {closes} UNION ALL SELECT 1, MIN(period) FROM {payments}"
-        )
-        rows = cursor.fetchall()
+    rows = prepared.fetchall(
+        "closes_and_first_payment",
+        f"SELECT 0, period FROM {closes} UNION ALL SELECT 1, MIN(period) FROM {payments}",
+    )
     closed = {as_date(p) for kind, p in rows if kind == 0}
     first = next((as_date(p) for kind, p in rows if kind == 1 and p is not None), None)
     return closed, first

@@ -18,6 +18,7 @@ from django.db import connection
 from bonuses.models import DownlineCount, DownlineVolume, Member, Payment
 from bonuses.models.members import path_bounds
 from bonuses.services.plans import PlanTerms
+from core import prepared
 from core.money import money
 
 
@@ -96,9 +97,8 @@ def maintained_level_counts(member: Member, period: date, levels: int) -> list[t
         f"UNION ALL SELECT level, cents, paid FROM {volumes} "
         f"WHERE earner_id = %s AND period = %s AND level <= %s AND paid <> 0"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [member.pk, levels, member.pk, period, levels])
-        fetched = cursor.fetchall()
+    params = [member.pk, levels, member.pk, period, levels]
+    fetched = prepared.fetchall("maintained_level_counts", sql, params)
     followers: dict[int, int] = defaultdict(int)
     rows = []
     paid: dict[int, int] = defaultdict(int)
@@ -125,9 +125,8 @@ def maintained_paid_by_period(member: Member, levels: int, periods: list[date]) 
         f"SELECT period, level, cents, paid FROM {volumes} WHERE earner_id = %s "
         f"AND period IN ({marks}) AND level <= %s AND paid <> 0"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [member.pk, *periods, levels])
-        return [(as_date(p), lv, int(c), n) for p, lv, c, n in cursor.fetchall()]
+    rows = prepared.fetchall("maintained_paid_by_period", sql, [member.pk, *periods, levels])
+    return [(as_date(p), lv, int(c), n) for p, lv, c, n in rows]
 
 
 def level_cents(terms: PlanTerms, rows) -> list[int]:

@@ -6,6 +6,7 @@ from datetime import date
 from django.db import connection
 
 from bonuses.models import Member, Payment
+from core import prepared
 from core.periods import current_period
 
 # A level of the tree is listed this many members at a time ("Show more" asks for the
@@ -63,9 +64,7 @@ def downline_children(
         + " ORDER BY m.path LIMIT %s"
     )
     params = [period, True, parent.pk, *([after] if after else []), BRANCH_LIMIT + 1]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = prepared.fetchall("downline_children", sql, params)
     nodes = []
     for pk, path, first, last, depth, numchild, active in rows[:BRANCH_LIMIT]:
         level = depth - root.depth

@@ -20,6 +20,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from bonuses.models import Member, ReferralVisit
+from core import prepared
 from core.periods import add_months, current_period, months_between
 
 MONTHS = 12
@@ -148,12 +149,11 @@ def member_funnel(*, member: Member, months: int = MONTHS, until: date | None = 
     )
     window = [first, end]
     counts: list[dict[date, int]] = [{}, {}, {}]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [member.pk, *window, member.pk, *window, member.pk, first, last])
-        for kind, day, n in cursor.fetchall():
-            month = _as_date(day).replace(day=1)
-            by_month = counts[kind]
-            by_month[month] = by_month.get(month, 0) + int(n or 0)
+    params = [member.pk, *window, member.pk, *window, member.pk, first, last]
+    for kind, day, n in prepared.fetchall("member_funnel", sql, params):
+        month = _as_date(day).replace(day=1)
+        by_month = counts[kind]
+        by_month[month] = by_month.get(month, 0) + int(n or 0)
     opened, signed_up, paid_first = counts
     return _funnel({"opened": opened, "signed_up": signed_up, "paid_first": paid_first}, periods)
 

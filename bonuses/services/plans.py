@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from bonuses.models import MAX_LEVELS, MonthClose, Package, Plan, PlanLevel
+from core import prepared
 from core.money import money
 from core.periods import period_of
 
@@ -124,9 +125,7 @@ def _plans_stamp() -> tuple:
             quote, (Plan._meta.db_table, PlanLevel._meta.db_table, Package._meta.db_table)
         )
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}")
-        return cursor.fetchone()
+    return prepared.fetchall("plans_stamp", f"SELECT {', '.join(parts)}")[0]
 
 
 def forget_plan_terms(**kwargs) -> None:
