@@ -69,16 +69,23 @@ def downline_branch(nodes, more, parent_key="", after_key="") -> str:
 # the page's ~15 ms of CPU (docs/benchmarks.md, "/me/ under wrk").
 
 
+def _count(n: int) -> str:
+    """A count as the page writes it: below a thousand there is nothing to localize (no
+    grouping), and the chart's 36 counts went through Django's number formatting."""
+    return str(n) if -1000 < n < 1000 else localize(n)
+
+
 @register.simple_tag
 def funnel_chart(funnel) -> str:
     """The referral funnel's bars: opened, signed up and paid first, per month."""
     best = funnel.best
     bars = []
+    title_format = gettext("%(o)s opened, %(s)s signed up, %(p)s paid their first month")
     for m in funnel.months:
-        title = gettext("%(o)s opened, %(s)s signed up, %(p)s paid their first month") % {
-            "o": localize(m.opened),
-            "s": localize(m.signed_up),
-            "p": localize(m.paid_first),
+        title = title_format % {
+            "o": _count(m.opened),
+            "s": _count(m.signed_up),
+            "p": _count(m.paid_first),
         }
         bars.append(
             f'<div title="{escape(capfirst(format_period(m.period)))}: {escape(title)}">'

@@ -84,3 +84,27 @@ def test_balance_and_months_queries_do_not_grow_with_the_downline(
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
     assert member_balance(member=big).total > 0
+
+
+def test_member_payments_are_the_members_payments_to_the_tiyn():
+    from bonuses.models import Payment
+    from bonuses.selectors.balances import member_payments
+
+    member = enroll()
+    pay(member, APRIL, amount=D("15000.55"))
+    pay(member, MAY, amount=D("0.01"))
+    pay(member, JUNE)
+    services.payment_mark_unpaid(member=member, period=MAY)
+    pay(enroll(), MAY)  # someone else's
+    read = member_payments(member, MAY)
+    stored = {p.period: p for p in Payment.objects.filter(member=member, period__lte=MAY)}
+    assert sorted(read) == sorted(stored) == [APRIL, MAY]
+    for period, payment in read.items():
+        assert (payment.pk, payment.amount, payment.paid) == (
+            stored[period].pk,
+            stored[period].amount,
+            stored[period].paid,
+        )
+        assert type(payment.amount) is type(D("1")) and payment.member_id == member.pk
+    # The fields not read load when asked for, as the ORM's own deferred fields do.
+    assert read[APRIL].paid_on == stored[APRIL].paid_on and read[APRIL].paid_on is not None

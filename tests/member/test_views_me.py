@@ -448,5 +448,20 @@ def test_the_page_reads_the_members_own_payments_once(member_client, django_asse
     with django_assert_max_num_queries(30) as queries:
         response = client.get("/me/?month=2026-05")
     assert response.status_code == 200
-    own = [q for q in queries.captured_queries if '"bonuses_payment"."member_id" =' in q["sql"]]
-    assert len(own) == 1
+    sql = [q["sql"] for q in queries.captured_queries]
+    # member_payments' own query (prepared on PostgreSQL: EXECUTE member_payments_...).
+    reads = [q for q in sql if 'FROM "bonuses_payment" WHERE member_id =' in q]
+    reads += [q for q in sql if q.startswith("EXECUTE member_payments_")]
+    assert len(reads) == 1
+    assert not [q for q in sql if '"bonuses_payment"."member_id" =' in q]  # nor the ORM's
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_funnel_charts_counts_read_as_djangos_numbers(language):
+    from django.utils import translation
+
+    from bonuses.templatetags.member_page import _count
+
+    with translation.override(language):
+        for n in (-1500, -999, 0, 7, 999, 1000, 12345, 1_000_000):
+            assert _count(n) == localize(n)
