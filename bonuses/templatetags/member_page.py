@@ -110,6 +110,17 @@ def months_chart(months, best) -> str:
 
 
 @register.simple_tag
+def level_rows(levels) -> str:
+    """A statement's levels as table rows: level, followers, active, earned."""
+    rows = [
+        f'<tr data-level="{line.level}"><td>{line.level}</td><td>{_count(line.followers)}</td>'
+        f"<td>{_count(line.active)}</td><td>{escape(format_money(line.earned))}</td></tr>"
+        for line in levels
+    ]
+    return mark_safe("".join(rows))  # noqa: S308 - numbers, and the money escaped
+
+
+@register.simple_tag
 def months_rows(months, joined_on=None) -> str:
     """The 12 months as table rows, newest first; each past month since the member
     joined (`joined_on`, a date), or with a payment or earnings of theirs, links to its
