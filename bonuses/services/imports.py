@@ -295,8 +295,8 @@ def _update_payments(rows, by) -> list[tuple]:
     for row in rows:
         payment = existing[row.existing["id"]]
         before = _cents(payment.paid, payment.amount)
-        if row.paid and not payment.paid:
-            payment.paid_on = now
+        if row.paid != payment.paid:
+            payment.paid_on = now if row.paid else None  # as services.payments does
         payment.paid = row.paid
         if row.amount is not None:
             payment.amount = row.amount

@@ -43,8 +43,10 @@ def _set_state(payment: Payment, *, paid: bool, amount: Decimal | None, by, note
         changed = True
     if not changed:
         return False
-    if paid and not payment.paid:
-        payment.paid_on = timezone.now()
+    if paid != payment.paid:
+        # An unpaid month was paid on no date: the admin's list would show the date it
+        # was once paid beside "not paid" (the history keeps that date).
+        payment.paid_on = timezone.now() if paid else None
     payment.paid = paid
     if amount is not None:
         payment.amount = amount

@@ -33,6 +33,19 @@ def test_mark_paid_with_another_amount_then_unpaid_keeps_the_row():
     assert (repaid.paid, repaid.amount) == (True, Decimal("12000.00"))
 
 
+def test_an_unpaid_month_has_no_paid_date_and_its_history_keeps_the_old_one():
+    member = enroll()
+    paid = services.payment_mark_paid(member=member, period=NOV)
+    assert paid.paid_on is not None
+    unpaid = services.payment_mark_unpaid(member=member, period=NOV)
+    unpaid.refresh_from_db()
+    assert unpaid.paid_on is None
+    assert unpaid.history.order_by("history_id")[0].paid_on == paid.paid_on
+    repaid = services.payment_mark_paid(member=member, period=NOV)
+    repaid.refresh_from_db()
+    assert repaid.paid_on is not None and repaid.paid_on >= paid.paid_on
+
+
 def test_negative_amount_is_refused():
     with pytest.raises(ValidationError) as exc:
         services.payment_mark_paid(member=enroll(), period=NOV, amount="-1")

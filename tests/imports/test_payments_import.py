@@ -83,10 +83,11 @@ def test_update_of_an_open_month_marks_unpaid_and_changes_amount(tmp_path):
     services.payment_mark_paid(member=a, period=MAY, amount=Decimal("100"))
     _import(tmp_path, [["A1", "2026-05", "", "no"]])
     payment = Payment.objects.get(member=a)
-    assert (payment.paid, payment.amount) == (False, Decimal("100.00"))
+    assert (payment.paid, payment.amount, payment.paid_on) == (False, Decimal("100.00"), None)
     _import(tmp_path, [["A1", "2026-05", "200", "yes"]])
     payment.refresh_from_db()
     assert (payment.paid, payment.amount) == (True, Decimal("200.00"))
+    assert payment.paid_on is not None
 
 
 def test_closed_month_rows_say_which_corrections_they_post_and_wait_for_confirmation(
