@@ -240,3 +240,15 @@ def test_a_branch_opened_after_the_login_expired_leads_to_the_login_page(page):
     page.locator("#tree li:has-text('Arman E.') > button.toggle").click()
     page.wait_for_url("**/login/?next=/me/")
     assert page.locator("#tree").count() == 0
+
+
+def test_the_page_names_its_icon_and_every_request_it_makes_answers(page):
+    """Browsers ask for /favicon.ico unless the page names an icon (a 404 in the log for
+    every visit); the icon is inline, so it costs no request either."""
+    club()
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    log_in(page)
+    page.wait_for_load_state("networkidle")
+    assert page.locator("link[rel=icon]").get_attribute("href").startswith("data:image/svg")
+    assert failed == []
