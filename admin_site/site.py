@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from unfold.forms import AuthenticationForm
 from unfold.sites import UnfoldAdminSite
@@ -16,6 +16,15 @@ class BonusDeskAdminSite(UnfoldAdminSite):
     site_header = _("BonusDesk")
     site_title = _("BonusDesk")
     index_title = _("Dashboard")
+
+    def logout(self, request, extra_context=None):
+        """Back to the staff's own login page (Django's would follow LOGOUT_REDIRECT_URL
+        to the members' one)."""
+        from django.contrib.auth.views import LogoutView
+
+        request.current_app = self.name
+        login = reverse("admin:login", current_app=self.name)
+        return LogoutView.as_view(next_page=login)(request)
 
     def get_urls(self):
         from . import closes, exports, imports

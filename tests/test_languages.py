@@ -211,7 +211,7 @@ NOT_PAGES = {
     "admin:autocomplete", "admin:jsi18n", "admin:logout", "admin:month_close_status",
     "admin:import_job_status", "admin:bonuses_member_paid", "admin:view_on_site",
     "admin:bonuses_ledgerentry_export",
-    "bonuses:logout", "bonuses:home", "bonuses:referral", "set_language",
+    "bonuses:home", "bonuses:referral", "set_language",
     "bonuses:statements_toggle",
     "django_select2:auto-json", "health",
 }  # fmt: skip

@@ -8,10 +8,13 @@ completed reset lifts the login's lockout, as the lockout page promises.
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
 
 from core.forms import BoundedUsernameMixin, MemberPasswordResetForm
 
@@ -54,7 +57,29 @@ login = auth_views.LoginView.as_view(
     redirect_authenticated_user=True,
     authentication_form=LoginForm,
 )
-logout = auth_views.LogoutView.as_view()
+
+
+class Logout(auth_views.LogoutView):
+    """Log out by POST (Django's rule: a link or an image must not log anyone out). A
+    GET, from a bookmark or a typed address, asks with a button instead of answering an
+    empty 405; afterwards the login page says it is done."""
+
+    http_method_names = ["get", "post", "options"]
+    next_page = "bonuses:login"
+    template_name = "bonuses/logout.html"
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect("bonuses:login")
+        return render(request, self.template_name)
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, gettext("You are logged out."))
+        return response
+
+
+logout = Logout.as_view()
 password_reset = PasswordReset.as_view()
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="bonuses/password_reset_done.html"

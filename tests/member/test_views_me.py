@@ -154,7 +154,8 @@ def test_yandex_metrika_only_when_configured(member_client, settings):
     client = member_client(member)
     page = html(client.get("/me/"))
     assert "mc.yandex.ru" not in page
-    assert "<script src=" not in page and "<link" not in page  # nothing external
+    assert "<script src=" not in page  # nothing external: links only to inline data
+    assert re.findall(r'<link [^>]*href="([a-z]+):', page) == ["data"]
     settings.YANDEX_METRIKA_ID = "12345678"
     page = html(client.get("/me/"))
     assert 'ym(Number("12345678"), "init"' in page
@@ -465,3 +466,22 @@ def test_the_funnel_charts_counts_read_as_djangos_numbers(language):
     with translation.override(language):
         for n in (-1500, -999, 0, 7, 999, 1000, 12345, 1_000_000):
             assert _count(n) == localize(n)
+
+
+def test_logging_out_by_address_asks_then_says_it_is_done(member_client, client):
+    member_client(enroll())
+    asked = client.get("/logout/")
+    assert asked.status_code == 200 and 'action="/logout/"' in html(asked)
+    assert client.get("/me/").status_code == 200  # a GET logs nobody out
+    done = client.post("/logout/", follow=True)
+    assert done.redirect_chain[-1][0] == reverse("bonuses:login")
+    assert "You are logged out." in html(done)
+    assert client.get("/me/").status_code == 302
+    assert client.get("/logout/")["Location"] == reverse("bonuses:login")
+
+
+def test_staff_logging_out_of_the_admin_land_on_the_admins_login(admin_user, client):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:logout"))
+    assert response.status_code == 302 and response["Location"] == reverse("admin:login")
+    assert client.get(reverse("admin:index")).status_code == 302
