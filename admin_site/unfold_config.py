@@ -3,6 +3,7 @@
 Kept beside the admin it configures; it must not import models (settings load first).
 """
 
+from django.templatetags.static import static
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,8 @@ UNFOLD = {
     "SHOW_LANGUAGES": True,
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
+    # Fixes of our own for Unfold's layout (each explained in the file).
+    "STYLES": [lambda request: static("admin_site/css/unfold_fixes.css")],
     "ENVIRONMENT": "admin_site.site.environment_callback",
     "DASHBOARD_CALLBACK": "admin_site.dashboard.dashboard_callback",
     "COLORS": {
