@@ -47,6 +47,10 @@ migrate: $(VENV)/.base
 
 # Links in the demo's pages and mails point at the port it serves on (SITE_URL wins).
 demo: export SITE_URL := $(or $(SITE_URL),http://$(HOST):$(PORT))
+# Letters go to files, one per sending process: printed, the demo club's month-close
+# statements (hundreds) pushed the login instructions off the screen.
+demo: export EMAIL_BACKEND := $(or $(EMAIL_BACKEND),django.core.mail.backends.filebased.EmailBackend)
+demo: export EMAIL_FILE_PATH := $(or $(EMAIL_FILE_PATH),$(CURDIR)/private/mail)
 demo: migrate
 	@$(PY) manage.py load_demo
 	@echo ""
@@ -54,6 +58,7 @@ demo: migrate
 	@echo "    admin:        http://$(HOST):$(PORT)/admin/   login: admin / admin (front desk: desk / desk)"
 	@echo "    member page:  http://$(HOST):$(PORT)/me/      login: anna / anna"
 	@echo "  The django-q2 worker runs alongside (honcho, Procfile). Ctrl-C stops both."
+	@echo "  Mail (statements, password resets, claim links) is written to $$EMAIL_FILE_PATH/"
 	@echo ""
 	@# honcho stops both processes on Ctrl-C or SIGTERM; this shell ignores those signals
 	@# and waits for it, so make sees a clean end instead of a half-dead recipe.

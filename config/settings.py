@@ -322,6 +322,8 @@ IMPORT_KEEP_FAILED_DAYS = env.int("IMPORT_KEEP_FAILED_DAYS", default=7)
 # The console in development (letters are printed by the process that sends them: the
 # worker, for statements); in production the SMTP backend with the server's settings.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Where the file backend writes letters (`make demo` uses it: see the Makefile).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "private" / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
