@@ -17,25 +17,10 @@ DURATION="${DURATION:-30}"
 WARMUP="${WARMUP:-10}"
 RUNS="${RUNS:-1}"
 PORT="${PORT:-8098}"
-export DEBUG=off ALLOWED_HOSTS=127.0.0.1 PROXY_COUNT=1 REDIS_URL="${REDIS_URL:-}"
-export SECRET_KEY="${SECRET_KEY:-loadtest-only-3f9c2a7e51b84d06a8e1c4f7b2d95e60c7a1f8b3d2e4}"
-export STATIC_ROOT="${STATIC_ROOT:-$PWD/loadtest/out/static}"
-py=.venv/bin/python
-mkdir -p loadtest/out
-$py manage.py collectstatic --noinput -v0
-[ -f loadtest/sessions.json ] || $py manage.py loadtest_sessions --out loadtest/sessions.json
+. loadtest/server.sh
 export WRK_SESSIONS=loadtest/out/sessions.txt
 $py -c 'import json; print("\n".join(m["sessionid"] for m in json.load(open("loadtest/sessions.json"))["members"]))' \
   > "$WRK_SESSIONS"
-
-GUNICORN_BIND="127.0.0.1:$PORT" .venv/bin/gunicorn --config deploy/gunicorn.conf.py \
-  --access-logfile /dev/null config.wsgi &
-web=$!
-trap 'kill $web 2>/dev/null; wait $web 2>/dev/null' EXIT INT TERM
-for _ in $(seq 60); do
-  curl -s -o /dev/null "http://127.0.0.1:$PORT/health/" && break
-  sleep 0.5
-done
 url="http://127.0.0.1:$PORT"
 wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -s loadtest/wrk_me.lua "$url" >/dev/null
 for run in $(seq "$RUNS"); do
