@@ -150,22 +150,15 @@ def member_payments(member: Member, until: date) -> dict[date, Payment]:
 
 
 def _own_payments(
-    member: Member, since: date | None, until: date, payments: dict[date, Payment] | None = None
+    payments: dict[date, Payment], since: date | None, until: date
 ) -> dict[date, int | None]:
-    """Own payment per period: its amount in cents when paid, None when not. `payments`:
-    member_payments() up to `until` at least, when the caller has read them."""
-    if payments is None:
-        rows = Payment.objects.filter(member=member, period__lte=until)
-        if since:
-            rows = rows.filter(period__gte=since)
-        triples = rows.values_list("period", "amount", "paid")
-    else:
-        triples = [
-            (p.period, p.amount, p.paid)
-            for p in payments.values()
-            if p.period <= until and (not since or p.period >= since)
-        ]
-    return {period: int(amount * 100) if paid else None for period, amount, paid in triples}
+    """Own payment per period from `since` to `until`, out of member_payments(): its
+    amount in cents when paid, None when not."""
+    return {
+        p.period: int(p.amount * 100) if p.paid else None
+        for p in payments.values()
+        if p.period <= until and (not since or p.period >= since)
+    }
 
 
 def package_progress(terms: PlanTerms, total: Decimal) -> tuple[PackageProgress | None, str | None]:
@@ -231,7 +224,9 @@ def member_overview(
     if with_balance:
         start = first_payment or this_month
     unclosed = [p for p in months_between(start, this_month) if p not in closed_periods]
-    own = _own_payments(member, min(start, since), this_month, payments)
+    if payments is None:
+        payments = member_payments(member, this_month)
+    own = _own_payments(payments, min(start, since), this_month)
     known = {this_month: this_month_rows} if this_month_rows is not None else None
     live = _live_earnings(member, versions, {p: own.get(p) for p in unclosed}, unclosed, known)
 
