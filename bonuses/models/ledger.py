@@ -108,7 +108,14 @@ class LedgerEntry(models.Model):
         ]
         indexes = [
             models.Index(fields=["member", "period"], name="ledger_member_period_idx"),
-            models.Index(fields=["created_at"], name="ledger_created_idx"),
+            # Entries other than a close's, by time (the statements queue: what moved since
+            # the last close). Partial: a close writes a million entries with one
+            # timestamp, and keeping them here cost it a second (docs/benchmarks.md).
+            models.Index(
+                fields=["created_at"],
+                condition=~Q(kind__in=["accrual", "referred"]),
+                name="ledger_moved_created_idx",
+            ),
             # The admin's filter by kind, newest first: rare kinds (payouts, claims) would
             # otherwise walk back through a million accruals to fill a page. Partial: the
             # close's own kinds are most rows, found quickly by id, and keeping them in

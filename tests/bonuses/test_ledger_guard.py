@@ -13,6 +13,7 @@ from django.db.models import ProtectedError
 from bonuses import services
 from bonuses.models import LedgerEntry, Member
 from core.bulk import copy_lines
+from tests.bonuses.engine_helpers import MAY, NOW
 from tests.bonuses.test_concurrency import run_together
 from tests.factories import enroll
 
@@ -83,6 +84,24 @@ def test_one_bad_row_in_a_copy_refuses_the_whole_copy(on_postgres):
         copy_lines(LedgerEntry._meta.db_table, columns, lines)
     assert LedgerEntry.objects.count() == 0
     assert copy_lines(LedgerEntry._meta.db_table, columns, lines[:3]) == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_guard_is_back_on_after_a_close_in_the_same_transaction(on_postgres, time_machine):
+    """A close's one INSERT skips the guard's anti-join (migration 0019): the next entry
+    of the same transaction, or of an outer transaction around the close, is checked."""
+    time_machine.move_to(NOW, tick=False)
+    services.payment_mark_paid(member=enroll(enroll()), period=MAY, amount="15000")
+    with transaction.atomic():
+        [result] = services.month_close(period=MAY)
+        assert result.entries == 2
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('bonuses.ledger_members_known', true)")
+            assert cursor.fetchone() == ("off",)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            LedgerEntry.objects.create(member_id=_missing_id(), kind="adjustment", amount=5)
+    assert orphans() == 0 and LedgerEntry.objects.count() == 2
 
 
 @pytest.mark.postgres
