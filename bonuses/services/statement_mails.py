@@ -75,7 +75,8 @@ def _changed_members(period: date, close: MonthClose):
         # than missed (that close's own accruals are excluded by their kind).
         moved &= Q(created_at__gte=previous.closed_at)
     credited = Q(period=period, kind__in=CLOSE_KINDS)
-    return LedgerEntry.objects.filter(credited | moved).values("member_id").distinct()
+    # order_by(): the default ordering would join the DISTINCT and keep every entry.
+    return LedgerEntry.objects.filter(credited | moved).values("member_id").order_by().distinct()
 
 
 def statement_mails_due(*, period: date):

@@ -1,6 +1,7 @@
 """Month-close statements by email: who gets one, what it says in each language, once per
 member and period, the unsubscribe link and the member page's switch."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from bonuses import services, tasks
-from bonuses.models import Member, StatementMail
+from bonuses.models import LedgerEntry, Member, StatementMail
 from bonuses.selectors import member_statement
 from bonuses.services import statement_mails
 from bonuses.services.statement_mails import (
@@ -219,6 +220,19 @@ def test_dry_run_writes_and_sends_nothing(club, capsys):
     call_command("send_statements", "--month", "2026-05", "--member", "a@example.test", "--dry-run")
     assert "due" in capsys.readouterr().out
     assert not StatementMail.objects.exists() and mail.outbox == []
+
+
+def test_the_dry_run_counts_each_member_once(club, capsys):
+    """A member credited twice by a close (an accrual and a referred bonus) is one letter:
+    the dry run's "would send" is what the real run then queues."""
+    services.month_close(period=MAY)
+    call_command("send_statements", "--month", "2026-05", "--dry-run")
+    would = int(re.search(r"would send (\d+)", capsys.readouterr().out).group(1))
+    assert LedgerEntry.objects.values("member_id").distinct().count() < LedgerEntry.objects.count()
+    assert would == statement_mails_queue(period=MAY) > 0
+    # Each member once in the SELECT DISTINCT the queue inserts from: no ordering column
+    # (the ledger's default order) joins the distinct columns and keeps every entry.
+    assert "ORDER BY" not in str(statement_mails.statement_mails_due(period=MAY).query)
 
 
 def test_command_sends_the_month_or_one_member(club, capsys):
