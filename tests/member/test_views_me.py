@@ -2,19 +2,23 @@
 
 import io
 import re
+from datetime import date
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.formats import localize
 
 from bonuses import services
+from bonuses.auth import MemberBackend
+from bonuses.models import Member
 from bonuses.selectors import member_statement
 from bonuses.selectors.downline import BRANCH_LIMIT
 from bonuses.services.demo_downline import seed_downline
 from bonuses.services.plans import all_plan_terms
 from bonuses.views.me import branch_key
 from tests.bonuses.engine_helpers import APRIL, JUNE, MAY, pay
-from tests.factories import chain, enroll
+from tests.factories import UserFactory, chain, enroll
 
 pytestmark = pytest.mark.django_db
 
@@ -399,9 +403,38 @@ def test_the_member_and_their_sponsor_come_with_the_login(
     client = member_client(enroll(sponsor))
     response, sql = _warm_page_queries(client, "/me/", django_assert_max_num_queries)
     assert sponsor.short_name in html(response)
-    user_queries = [q for q in sql if '"core_user"' in q]
-    assert len(user_queries) == 1 and '"bonuses_member"' in user_queries[0]
-    assert [q for q in sql if '"user_id" =' in q] == []
+    # One query reads the login (PostgreSQL runs it prepared, by its name).
+    user_queries = [q for q in sql if '"core_user"' in q or "user_with_member" in q]
+    assert len(user_queries) == 1
+    assert "user_with_member" in user_queries[0] or '"bonuses_member"' in user_queries[0]
+    assert [q for q in sql if '"bonuses_member"."user_id" =' in q] == []  # no second lookup
+
+
+def test_the_login_backend_loads_what_the_orm_loads():
+    """MemberBackend.get_user writes its query out by hand: every field of the user, the
+    member and the sponsor must come back as the ORM reads it (dates, phone numbers,
+    times, booleans), on both databases."""
+    sponsor = enroll(phone="+77011234567", birth_date=date(1990, 5, 17))
+    member = enroll(sponsor, phone="+77017654321")
+    user = UserFactory()
+    member.user = user
+    member.save(update_fields=["user"])
+    User = get_user_model()
+    loaded = MemberBackend().get_user(user.pk)
+    expected = User.objects.get(pk=user.pk)
+    for model, got, want in (
+        (User, loaded, expected),
+        (Member, loaded.member, Member.objects.get(pk=member.pk)),
+        (Member, loaded.member.sponsor, Member.objects.get(pk=sponsor.pk)),
+    ):
+        for field in model._meta.concrete_fields:
+            mine, orms = getattr(got, field.attname), getattr(want, field.attname)
+            assert (mine, type(mine)) == (orms, type(orms)), field.name
+    assert loaded.member.user is loaded
+    staff = User.objects.create_user("staff-only", password="pw-long-enough-1")
+    alone = MemberBackend().get_user(staff.pk)
+    assert alone == staff and not hasattr(alone, "member")
+    assert MemberBackend().get_user(staff.pk + 1000) is None
 
 
 def _warm_page_queries(client, url: str, assert_max_queries) -> tuple:
