@@ -98,6 +98,7 @@ bench: $(VENV)/.dev
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py bench_close --members $(BENCH_MEMBERS)
 	$(PY) manage.py bench_member_page
+	$(PY) manage.py bench_toggle
 	$(PY) manage.py bench_referral
 	$(PY) manage.py bench_dashboard
 	$(PY) manage.py bench_bonuses_admin
