@@ -62,6 +62,9 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="ledger_entries",
         db_index=False,  # a partial index below: only corrections point at payments
+        # Guarded by the set-based triggers of the member link instead (migration 0020):
+        # a foreign key queues a check for every entry a close writes, empty or not.
+        db_constraint=False,
         help_text=_("The payment whose change a correction follows."),
     )
     # What staff typed (adjustments, payouts, claims); a reason the system writes is a
@@ -88,6 +91,7 @@ class LedgerEntry(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,  # as the payment's (migration 0020)
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -1,7 +1,9 @@
-"""The ledger's link to its member (migration 0018): set-based triggers instead of a
-row-by-row foreign key, on SQLite and PostgreSQL. An entry must name a member; a member
-with entries cannot be deleted, by the services or by hand; writers racing a deletion
-never leave an entry without its member."""
+"""The ledger's links to its member (migration 0018), its staff user and its payment
+(0020): set-based triggers instead of row-by-row foreign keys, on SQLite and PostgreSQL.
+An entry must name a member, and a user and a payment that exist when it names one; a
+member with entries cannot be deleted, by the services or by hand, nor by hand a user or
+a payment that entries name; writers racing a deletion never leave an entry without its
+member."""
 
 from decimal import Decimal
 
@@ -11,8 +13,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
 from bonuses import services
-from bonuses.models import LedgerEntry, Member
+from bonuses.models import LedgerEntry, Member, Payment
 from core.bulk import copy_lines
+from core.models import User
 from tests.bonuses.engine_helpers import MAY, NOW
 from tests.bonuses.test_concurrency import run_together
 from tests.factories import enroll
@@ -43,6 +46,63 @@ def test_an_entry_for_a_member_that_does_not_exist_is_refused():
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerEntry.objects.filter(pk=entry.pk).update(member_id=_missing_id())
     assert LedgerEntry.objects.get().member_id == member.pk
+
+
+def _missing_pk(model) -> int:
+    return (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+
+
+@pytest.mark.django_db
+def test_an_entry_naming_a_missing_user_or_payment_is_refused(admin_user):
+    """Migration 0020: the links to the staff user and to the payment are guarded like
+    the member's, an empty link allowed."""
+    member = enroll()
+    payment = services.payment_mark_paid(member=member, period=MAY, amount="15000")
+    for link in ({"created_by_id": _missing_pk(User)}, {"payment_id": _missing_pk(Payment)}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            LedgerEntry.objects.create(member=member, kind="adjustment", amount=5, **link)
+    entry = LedgerEntry.objects.create(
+        member=member, kind="adjustment", amount=5, created_by=admin_user, payment=payment
+    )
+    for link in ({"created_by_id": _missing_pk(User)}, {"payment_id": _missing_pk(Payment)}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            LedgerEntry.objects.filter(pk=entry.pk).update(**link)
+    LedgerEntry.objects.create(member=member, kind="adjustment", amount=5)  # links empty
+    assert LedgerEntry.objects.filter(created_by=admin_user, payment=payment).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_user_or_payment_named_by_entries_is_kept_or_let_go_as_before(admin_user):
+    """The ORM's rules stand: deleting the staff user empties the link; a payment that a
+    correction names cannot be deleted; on PostgreSQL neither can be deleted by hand."""
+    member = enroll()
+    payment = services.payment_mark_paid(member=member, period=MAY, amount="15000")
+    entry = LedgerEntry.objects.create(
+        member=member, kind="adjustment", amount=5, created_by=admin_user, payment=payment
+    )
+    with pytest.raises(ProtectedError):
+        Payment.objects.filter(pk=payment.pk).delete()
+    if connection.vendor == "postgresql":  # SQLite: see migration 0020
+        for table, pk in (("bonuses_payment", payment.pk), ("core_user", admin_user.pk)):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+    admin_user.delete()
+    entry.refresh_from_db()
+    assert entry.created_by_id is None and entry.payment_id == payment.pk
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_close_proves_its_members_only(on_postgres):
+    """The close's setting lets its COPY skip the member check, not the user's."""
+    member = enroll()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('bonuses.ledger_members_known', 'on', true)")
+        missing_user = _missing_pk(User)
+        LedgerEntry.objects.create(
+            member=member, kind="adjustment", amount=5, created_by_id=missing_user
+        )
 
 
 @pytest.mark.django_db
