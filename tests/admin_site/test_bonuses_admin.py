@@ -160,6 +160,12 @@ def test_ledger_is_read_only_filterable_and_shows_who_made_each_entry(admin_clie
     assert list(response.context["cl"].result_list) == []
     response = admin_client.get(url, {"member__id__exact": club["a"].pk})
     assert {r.member_id for r in response.context["cl"].result_list} == {club["a"].pk}
+    # The "created" column sorts by id, the order of writing, both ways.
+    for order, expected in (("0", "ASC"), ("-0", "DESC")):  # column 0: "created"
+        changelist = admin_client.get(url, {"o": order}).context["cl"]
+        ids = [r.pk for r in changelist.result_list]
+        assert ids == sorted(ids, reverse=expected == "DESC") and len(ids) > 2
+        assert f'"bonuses_ledgerentry"."id" {expected}' in str(changelist.queryset.query)
     entry = LedgerEntry.objects.first()
     change = admin_client.get(reverse("admin:bonuses_ledgerentry_change", args=[entry.pk]))
     assert change.status_code == 200
