@@ -223,7 +223,7 @@ def _statement_row(
 def ledger_rows():
     keys = member_keys()
     for e in (
-        LedgerEntry.objects.order_by("created_at", "id")
+        LedgerEntry.objects.order_by("id")  # the order written in; the primary key's index
         .values(
             "id",
             "member_id",
