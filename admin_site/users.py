@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from bonuses.models import LedgerEntry
 from bonuses.selectors.search import member_search
 from core.models import User
 
@@ -80,6 +81,28 @@ class UserAdmin(TranslatedPermissions, BaseUserAdmin, ModelAdmin):
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
     list_display = ["username", "first_name", "last_name", "email", "is_staff", "is_active"]
+
+    def get_deleted_objects(self, objs, request):
+        """A login that made ledger entries (a payout, an adjustment, a close) is kept:
+        deleting it would empty the entries' "created by" and the ledger would no longer
+        say who moved the money. The delete page names the reason as a protected object,
+        which makes Django refuse the deletion; deactivating the login is the way out."""
+        deleted, counts, perms, protected = super().get_deleted_objects(objs, request)
+        authors = (
+            LedgerEntry.objects.filter(created_by__in=objs)
+            .values_list("created_by__username", flat=True)
+            .order_by()
+            .distinct()
+        )
+        protected = list(protected) + [
+            _(
+                "Ledger entries made by %(login)s: they keep the name of who made them. "
+                "Deactivate the login instead (untick “Active”)."
+            )
+            % {"login": login}
+            for login in authors
+        ]
+        return deleted, counts, perms, protected
 
     def get_search_results(self, request, queryset, search_term):
         """Logins by the beginning of the login (its unique index) or by their member,
