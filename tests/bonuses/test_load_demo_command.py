@@ -38,6 +38,17 @@ def test_load_demo_closes_the_past_and_sends_the_newest_statements(time_machine,
     assert len(mail.outbox) == sent.count()  # the second run sends nothing
 
 
+def test_load_demo_says_where_the_statements_went(time_machine, settings, tmp_path):
+    """`make demo` writes mail to files: the command names the folder, not the console."""
+    time_machine.move_to("2026-06-15 12:00:00+06:00", tick=False)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert f"sent (written to {tmp_path}/)." in out.getvalue()
+    assert any(tmp_path.iterdir())
+
+
 def test_load_demo_no_close(time_machine):
     time_machine.move_to("2026-06-15 12:00:00+06:00", tick=False)
     call_command("load_demo", "--no-close", stdout=io.StringIO())

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from bonuses.services.demo import demo_catch_up, load_demo_club
@@ -32,10 +33,20 @@ class Command(BaseCommand):
         if done.statements_of is not None:
             self.stdout.write(
                 f"Statements of {format_month(done.statements_of)}: {done.sent} sent "
-                "(EMAIL_BACKEND; the console in development)."
+                f"({_where_mail_goes()})."
             )
         check = done.check
         self.stdout.write(
             f"Statement figures of {format_month(check.period)} checked for "
             f"{check.members} members: {check.differences} differences."
         )
+
+
+def _where_mail_goes() -> str:
+    """Where the sent statements are, in the words of the configured email backend."""
+    backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+    if backend == "filebased":
+        return f"written to {settings.EMAIL_FILE_PATH}/"
+    if backend == "console":
+        return "printed above"
+    return f"through {settings.EMAIL_BACKEND}"
