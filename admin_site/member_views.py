@@ -2,7 +2,8 @@
 the member lookup. Each checks its permission and answers 403 without it."""
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, JsonResponse
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from bonuses import services
-from bonuses.models import LedgerEntry, Member
+from bonuses.models import LedgerEntry, Member, Payment
 from bonuses.models.members import path_bounds
 from bonuses.selectors import downline_branch, member_page
 from bonuses.selectors.corrections import PaymentChange, payment_changes_corrections
@@ -80,8 +81,21 @@ def payment_toggle(request, member_id: int):
             "period": format_month(period),
             "paid": bool(payment and payment.paid),
             "amount": str(payment.amount) if payment else None,
+            # The payments list's other cells of the row, as the list shows them, so the
+            # page need not be reloaded to see when and by whom (paid_toggle.html).
+            "cells": _payment_cells(payment),
         }
     )
+
+
+def _payment_cells(payment) -> dict[str, str]:
+    empty = admin.site.empty_value_display
+    if payment is None:
+        return {"paid_on": empty, "recorded_by": empty}
+    return {
+        name: str(display_for_field(getattr(payment, name), Payment._meta.get_field(name), empty))
+        for name in ("paid_on", "recorded_by")
+    }
 
 
 def _corrections_question(member: Member, period, paid: bool, preview) -> dict:

@@ -122,7 +122,10 @@ def test_toggle_marks_this_month_paid_then_unpaid_through_the_service(admin_clie
     payment = Payment.objects.get(member=member, period=current_period())
     assert payment.paid and payment.recorded_by == admin_user
     assert payment.amount == Decimal("15000.00")  # the plan's price
-    assert toggle(admin_client, member, False).json()["paid"] is False
+    assert response.json()["cells"]["recorded_by"] == str(admin_user)
+    assert response.json()["cells"]["paid_on"] not in ("", "-")
+    unpaid = toggle(admin_client, member, False).json()
+    assert unpaid["paid"] is False and unpaid["cells"]["paid_on"] == "-"
     payment.refresh_from_db()
     assert not payment.paid
     assert payment.history.count() == 2

@@ -108,6 +108,26 @@ def test_month_picker_toggle_persists(club, admin_login, screenshot):
     tall_screenshot(page, screenshot, "admin-payment-month")
 
 
+def test_payments_list_toggle_updates_its_whole_row(club, admin_login):
+    """After a one-click toggle the row shows when and by whom, as a reload would."""
+    page = admin_login()
+    page.goto("/admin/bonuses/payment/")
+    row = page.locator("#result_list tbody tr").first
+    button = row.locator("button.bd-paid-toggle")
+    after = "false" if button.get_attribute("aria-pressed") == "true" else "true"
+    button.click()
+    page.wait_for_selector(
+        f'#result_list tbody tr:first-child button.bd-paid-toggle[aria-pressed="{after}"]'
+        ":not([aria-busy])"
+    )
+    shown = [row.locator(f"td.field-{name}").inner_text() for name in ("paid_on", "recorded_by")]
+    assert (shown[0] != "-") == (after == "true")
+    assert shown[1] == "boss"  # the staff member who clicked
+    page.reload()
+    row = page.locator("#result_list tbody tr").first
+    assert [row.locator(f"td.field-{n}").inner_text() for n in ("paid_on", "recorded_by")] == shown
+
+
 def test_bulk_mark_paid_for_a_chosen_month(club, admin_login, screenshot):
     page = admin_login()
     page.goto("/admin/bonuses/member/?has_sponsor=no")
