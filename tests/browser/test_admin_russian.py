@@ -196,3 +196,27 @@ def test_russian_admin_lists_and_dashboard(club, admin_login, screenshot):
     page.goto("/admin/bonuses/payment/")
     assert "₸" in page.locator("#result_list").inner_text()
     tall_screenshot(page, screenshot, "admin-ru-payments")
+
+
+def test_month_close_table_on_a_phone_keeps_its_columns_apart(club, admin_login, screenshot):
+    # Russian headers are long: at 390 px the nine columns ran into each other. The
+    # table now scrolls inside its card, each cell padded, words kept on their line.
+    page = admin_login()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/admin/bonuses/month-close/")
+    # Where each header's words start and end on screen, and each header's height.
+    heads = page.eval_on_selector_all(
+        "#periods thead th",
+        """cells => cells.map(cell => {
+            const words = document.createRange();
+            words.selectNodeContents(cell);
+            const box = words.getBoundingClientRect();
+            return [box.left, box.right, cell.getBoundingClientRect().height];
+        })""",
+    )
+    for (_, right, _h), (left, _r, _h2) in zip(heads, heads[1:], strict=False):
+        assert left - right >= 12, f"two column headers touch: {heads}"
+    assert all(height < 40 for _l, _r, height in heads), f"a header broke its line: {heads}"
+    # The page itself does not scroll sideways: only the table's own box does.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot("admin-ru-month-close-phone", full_page=False)
