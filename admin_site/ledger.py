@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
@@ -17,7 +18,6 @@ from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
-from unfold.paginator import InfinitePaginator
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from bonuses import services
@@ -29,6 +29,7 @@ from core.money import format_money
 from core.periods import current_period, format_month, format_period
 
 from .fields import MoneyField
+from .paging import UncountedPages
 from .widgets import MemberPicker
 
 OPERATE_PERMISSION = "bonuses.add_ledgerentry"
@@ -125,7 +126,7 @@ class PeriodFilter(admin.SimpleListFilter):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ExportMixin, ModelAdmin):
+class LedgerEntryAdmin(UncountedPages, ExportMixin, ModelAdmin):
     resource_classes = [LedgerEntryResource]
     export_form_class = ExportForm
     # Never a live formula (member names come from the public sign-up form).
@@ -146,9 +147,7 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
     # Newest first by id: a close writes a million entries with one timestamp, so
     # ordering by created_at would sort them all; and no count of millions of rows.
     ordering = ["-id"]
-    paginator = InfinitePaginator
     list_per_page = 50
-    show_full_result_count = False
 
     def get_search_results(self, request, queryset, search_term):
         """The entries of the members the term finds (bonuses.selectors.search), by
@@ -229,15 +228,13 @@ class LedgerEntryAdmin(ExportMixin, ModelAdmin):
             except ValidationError as exc:
                 _errors_to_form(form, exc)
             else:
-                messages.success(
-                    request,
-                    _("%(kind)s of %(amount)s recorded for %(member)s.")
-                    % {
-                        "kind": entry.get_kind_display(),
-                        "amount": format_money(abs(entry.amount)),
-                        "member": entry.member,
-                    },
-                )
+                # The kind's name is lowercase (it sits mid-sentence elsewhere).
+                message = _("%(kind)s of %(amount)s recorded for %(member)s.") % {
+                    "kind": entry.get_kind_display(),
+                    "amount": format_money(abs(entry.amount)),
+                    "member": entry.member,
+                }
+                messages.success(request, capfirst(message))
                 url = reverse(f"admin:bonuses_ledgerentry_{kind}")
                 return redirect(f"{url}?member={entry.member_id}")
         member = _chosen_member(form)

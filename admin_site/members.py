@@ -16,7 +16,6 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from unfold import admin as unfold_admin
 from unfold.admin import ModelAdmin
-from unfold.paginator import InfinitePaginator
 
 from bonuses import services
 from bonuses.models import Member
@@ -32,6 +31,7 @@ from .history import HistoryAdmin
 from .member_filters import HasSponsorFilter, JoinedMonthFilter, PaidThisMonthFilter
 from .member_forms import MemberForm, MonthActionForm
 from .member_page import DOWNLINE_CAP, MemberChangeList
+from .paging import UncountedPages
 
 # Bulk payment actions run one service call per member: keep a mistaken "select all"
 # on a million members from holding the month's lock for an hour.
@@ -79,7 +79,7 @@ def paid_toggle(member_id: int, period, paid: bool) -> str:
 
 
 @admin.register(Member)
-class MemberAdmin(HistoryAdmin, ModelAdmin):
+class MemberAdmin(UncountedPages, HistoryAdmin, ModelAdmin):
     form = MemberForm
     action_form = MonthActionForm
     list_display = [
@@ -122,8 +122,6 @@ class MemberAdmin(HistoryAdmin, ModelAdmin):
     ]
     actions = ["mark_paid", "mark_unpaid", "print_cards", "delete_members"]
     list_per_page = 50
-    paginator = InfinitePaginator
-    show_full_result_count = False
     list_after_template = "admin_site/paid_toggle.html"
     # Unfold's row template asks for `list_sections` twice per row; when the attribute is
     # missing, Django's template engine calls dir() on this admin to tell a missing

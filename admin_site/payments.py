@@ -12,7 +12,6 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
-from unfold.paginator import InfinitePaginator
 
 from bonuses import services
 from bonuses.models import Member, Payment
@@ -35,6 +34,7 @@ from .history import HistoryAdmin
 from .member_page import paid_ids
 from .member_views import can_change_payments, page_number
 from .members import paid_toggle
+from .paging import UncountedPages
 
 MONTHS_OFFERED = 24
 MONTH_PAGE = 50
@@ -93,7 +93,7 @@ class PaymentForm(forms.ModelForm):
 
 
 @admin.register(Payment)
-class PaymentAdmin(HistoryAdmin, ModelAdmin):
+class PaymentAdmin(UncountedPages, HistoryAdmin, ModelAdmin):
     form = PaymentForm
     list_display = ["member", "month", "money", "paid_state", "paid_on", "recorded_by"]
     list_filter = [MonthFilter, "paid"]
@@ -106,8 +106,6 @@ class PaymentAdmin(HistoryAdmin, ModelAdmin):
     readonly_fields = ["paid_on", "recorded_by"]
     ordering = ["-pk"]
     list_per_page = 50
-    paginator = InfinitePaginator
-    show_full_result_count = False
     list_after_template = "admin_site/paid_toggle.html"
 
     @admin.display(description=_("month"), ordering="period")

@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
 from unfold.decorators import action
-from unfold.paginator import InfinitePaginator
 
 from bonuses.models import StatementMail
 from bonuses.selectors.search import matching_member_ids
@@ -16,6 +15,7 @@ from bonuses.services.statement_mails import statement_mail_resend
 from core.periods import format_period
 
 from .ledger import PeriodFilter
+from .paging import UncountedPages
 
 RESEND_PERMISSION = "change"
 # "Send again" sends mail now, in the request: a handful, never a whole month by mistake.
@@ -23,7 +23,7 @@ RESEND_LIMIT = 20
 
 
 @admin.register(StatementMail)
-class StatementMailAdmin(ModelAdmin):
+class StatementMailAdmin(UncountedPages, ModelAdmin):
     list_display = [
         "member", "month", "state", "email", "language_name", "attempts", "sent_at", "error",
     ]  # fmt: skip
@@ -39,9 +39,7 @@ class StatementMailAdmin(ModelAdmin):
         "Member: name or surname in any order, part of an email or phone, club number or login."
     )
     ordering = ["-id"]
-    paginator = InfinitePaginator
     list_per_page = 50
-    show_full_result_count = False
     actions = ["send_again"]
     readonly_fields = [
         "member", "month", "state", "email", "language_name", "attempts", "created_at",

@@ -249,10 +249,15 @@ def test_adjustment_needs_a_reason(admin_client, admin_user):
     )
     assert "balance is short" in response.context["form"].errors["amount"][0]
     response = admin_client.post(
-        _operation("adjust"), {"member": member.pk, "amount": "50", "reason": "birthday"}
+        _operation("adjust"),
+        {"member": member.pk, "amount": "50", "reason": "birthday"},
+        follow=True,
     )
-    assert response.status_code == 302
+    assert response.redirect_chain[0][1] == 302
     assert LedgerEntry.objects.get().reason == "birthday"
+    # A sentence: the kind's name opens it with a capital.
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message.startswith("Manual adjustment of 50") and "recorded for" in message
 
 
 def test_front_desk_cannot_reach_plan_ledger_or_balance_pages(client, django_user_model):
