@@ -12,7 +12,7 @@ to the cent.
 
 import heapq
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -241,80 +241,143 @@ def compute_period(period: date, terms: PlanTerms) -> PeriodFigures:
     )
 
 
-def compute_period_from_figures(period: date, terms: PlanTerms) -> PeriodFigures:
-    """compute_period read from the maintained figures of open `period` (docs/
-    statements.md) instead of walking the tree: three set-based passes, over the
-    period's paid payments (referred bonuses, who is active), the follower counts and
-    the period's volume rows (each worth count × share_cents(level, cents) to its
-    earner). Reads only; the same figures to the cent (tests/bonuses/test_figures.py).
-    The caller keeps the tree and the period's payments still (the close's locks)."""
+def _rows(cursor, sql: str, params: list) -> Iterator[tuple]:
+    cursor.execute(sql, params)
+    while rows := cursor.fetchmany(20_000):
+        yield from rows
+
+
+def _members_in_order(
+    period: date, terms: PlanTerms, db
+) -> Iterator[tuple[int, bool, int, list[int] | None, list[int] | None]]:
+    """(member id, active, referred cents, active followers per level or None, cents
+    earned per level or None) of every member with a paid payment or a paid follower
+    within the levels in `period`, in member id order, from the maintained figures of the
+    open period (docs/statements.md): the period's paid payments (referred bonuses, who is
+    active) merged with its volume rows (each worth count × share_cents(level, cents) to
+    its earner), both read in member order through `db` (a Django connection: the
+    close's own, or a reader beside it). In member order so that a close can write each
+    member's entries as they are read."""
     q = connection.ops.quote_name
     members, payments = q(Member._meta.db_table), q(Payment._meta.db_table)
-    counts, volumes = q(DownlineCount._meta.db_table), q(DownlineVolume._meta.db_table)
-    levels = terms.levels
-    share_cents = terms.share_cents
-    referred: dict[int, int] = {}
-    active: set[int] = set()
-    paid = 0
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(
-            f"SELECT p.member_id, m.depth, CAST(ROUND(p.amount * 100) AS BIGINT) "
-            f"FROM {payments} p JOIN {members} m ON m.id = p.member_id "
-            f"WHERE p.period = %s AND p.paid = %s",
+    volumes = q(DownlineVolume._meta.db_table)
+    # The referred bonus goes to members with a sponsor (DESIGN.md): the few without one
+    # are read apart, instead of joining a million members to the payments.
+    with db.cursor() as plain:
+        plain.execute(f"SELECT id FROM {members} WHERE sponsor_id IS NULL")
+        unsponsored = {member_id for (member_id,) in plain.fetchall()}
+    with db.chunked_cursor() as paid_cursor, db.chunked_cursor() as volume_cursor:
+        pay = _rows(
+            paid_cursor,
+            f"SELECT member_id, CAST(ROUND(amount * 100) AS BIGINT) FROM {payments} "
+            f"WHERE period = %s AND paid = %s ORDER BY member_id",
             [period, True],
         )
-        while rows := cursor.fetchmany(50_000):
-            paid += len(rows)
-            for member_id, depth, cents in rows:
-                active.add(member_id)
-                if depth > 1:
-                    share = share_cents(0, int(cents))
-                    if share:
-                        referred[member_id] = share
+        volume_rows = _rows(
+            volume_cursor,
+            f"SELECT earner_id, level, cents, paid FROM {volumes} "
+            f"WHERE period = %s AND level <= %s AND paid <> 0 ORDER BY earner_id",
+            [period, terms.levels],
+        )
+        yield from _merged(pay, volume_rows, terms, unsponsored)
+
+
+def _merged(
+    pay: Iterator[tuple], volume_rows: Iterator[tuple], terms: PlanTerms, unsponsored: set[int]
+) -> Iterator[tuple[int, bool, int, list[int] | None, list[int] | None]]:
+    """_members_in_order's rows from its two sorted streams: (member id, cents) of the
+    paid payments and (earner id, level, cents, count) of the volume rows."""
+    bonus_of: dict[int, int] = {}  # cents paid -> referred bonus cents
+    levels = terms.levels
+    share_cents = terms.share_cents
+    must_be_active = terms.earner_must_be_active
+    zero = [0] * levels
+    end = (float("inf"),)
+    paid_row = next(pay, end)
+    volume = next(volume_rows, end)
+    while paid_row is not end or volume is not end:
+        member_id = min(paid_row[0], volume[0])
+        active = paid_row[0] == member_id
+        referred = 0
+        if active:
+            cents = paid_row[1]
+            paid_row = next(pay, end)
+            if member_id not in unsponsored:
+                referred = bonus_of.get(cents)
+                if referred is None:
+                    referred = bonus_of[cents] = share_cents(0, int(cents))
+        actives = earned = None
+        while volume[0] == member_id:
+            _earner, level, cents, count = volume
+            if actives is None:
+                actives = zero.copy()
+            actives[level - 1] += count
+            if active or not must_be_active:
+                if earned is None:
+                    earned = zero.copy()
+                earned[level - 1] += count * share_cents(level, int(cents))
+            volume = next(volume_rows, end)
+        yield member_id, active, referred, actives, earned
+
+
+def _follower_counts(terms: PlanTerms) -> dict[int, list[int]]:
+    """member id -> followers per level (1..terms.levels), for every member with a
+    follower within the levels, from the maintained counts (the tree as it stands)."""
+    counts = connection.ops.quote_name(DownlineCount._meta.db_table)
+    levels = terms.levels
     zero = [0] * levels
     followers: dict[int, list[int]] = {}
     with connection.chunked_cursor() as cursor:
-        cursor.execute(
+        for earner, level, count in _rows(
+            cursor,
             f"SELECT earner_id, level, followers FROM {counts} "
             f"WHERE level <= %s AND followers <> 0",
             [levels],
-        )
-        while rows := cursor.fetchmany(50_000):
-            for earner, level, count in rows:
-                row = followers.get(earner)
-                if row is None:
-                    row = followers[earner] = zero.copy()
-                row[level - 1] = count
-    must_be_active = terms.earner_must_be_active
-    earned: dict[int, list[int]] = {}
-    actives: dict[int, list[int]] = {}
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(
-            f"SELECT earner_id, level, cents, paid FROM {volumes} "
-            f"WHERE period = %s AND level <= %s AND paid <> 0",
-            [period, levels],
-        )
-        while rows := cursor.fetchmany(50_000):
-            for earner, level, cents, count in rows:
-                row = actives.get(earner)
-                if row is None:
-                    row = actives[earner] = zero.copy()
-                row[level - 1] += count
-                if must_be_active and earner not in active:
-                    continue
-                row = earned.get(earner)
-                if row is None:
-                    row = earned[earner] = zero.copy()
-                row[level - 1] += count * share_cents(level, int(cents))
-    return PeriodFigures(
-        terms=terms,
-        levels=earned,
-        referred=referred,
-        payments=paid,
-        followers=followers,
-        actives=actives,
-        active=active,
-    )
+        ):
+            row = followers.get(earner)
+            if row is None:
+                row = followers[earner] = zero.copy()
+            row[level - 1] = count
+    return followers
+
+
+class _Gathered:
+    """Builds a PeriodFigures from _members_in_order's rows as they pass."""
+
+    def __init__(self, terms: PlanTerms):
+        self.figures = PeriodFigures(terms=terms, levels={}, referred={}, payments=0)
+
+    def take(self, rows: Iterator[tuple]) -> Iterator[tuple]:
+        figures = self.figures
+        earned_of, referred_of = figures.levels, figures.referred
+        actives_of, active = figures.actives, figures.active
+        for row in rows:
+            member_id, is_active, referred, actives, earned = row
+            if is_active:
+                active.add(member_id)
+                if referred:
+                    referred_of[member_id] = referred
+            if actives is not None:
+                actives_of[member_id] = actives
+            if earned is not None:
+                earned_of[member_id] = earned
+            yield row
+        figures.payments = len(active)
+
+
+def compute_period_from_figures(period: date, terms: PlanTerms) -> PeriodFigures:
+    """compute_period read from the maintained figures of open `period` (docs/
+    statements.md) instead of walking the tree: set-based passes over the period's paid
+    payments (referred bonuses, who is active), its volume rows (each worth count ×
+    share_cents(level, cents) to its earner) and the follower counts. Reads only; the
+    same figures to the cent (tests/bonuses/test_figures.py). The caller keeps the tree
+    and the period's payments still (the close's locks)."""
+    gathered = _Gathered(terms)
+    for _row in gathered.take(_members_in_order(period, terms, connection)):
+        pass
+    figures = gathered.figures
+    figures.followers = _follower_counts(terms)
+    return figures
 
 
 def _cents(value: int) -> Decimal:
@@ -373,66 +436,70 @@ class _AmountTexts(dict):
         return text
 
 
-def _entry_rows(close: MonthClose, figures: PeriodFigures, by) -> Iterator[tuple]:
-    """(member id, kind, amount text, breakdown JSON) of the entries a close writes."""
-    accrual, referred = LedgerEntry.Kind.ACCRUAL.value, LedgerEntry.Kind.REFERRED.value
+def _earners_of(figures: PeriodFigures) -> Iterator[tuple[int, list[int] | None, int]]:
+    """(member id, cents per level or None, referred cents) of everyone `figures` credits,
+    in member id order."""
     earned, bonuses = figures.levels, figures.referred
-    text = _AmountTexts().__getitem__
-    # In member id order: the foreign key checks at commit and the (member, period) index
-    # then touch the members' and the index's pages in order, once each, instead of at
-    # random (a million members outgrow the database's buffer cache).
     for member_id in sorted(earned.keys() | bonuses.keys()):
-        row = earned.get(member_id)
+        yield member_id, earned.get(member_id), bonuses.get(member_id, 0)
+
+
+def _entry_rows(earners: Iterable[tuple[int, list[int] | None, int]]) -> Iterator[tuple]:
+    """(member id, kind, amount text, breakdown JSON) of the entries a close writes for
+    `earners` ((member id, cents per level or None, referred cents), in member id order:
+    the (member, period) index is then filled page after page, once each, instead of at
+    random; a million members outgrow the database's buffer cache)."""
+    accrual, referred = LedgerEntry.Kind.ACCRUAL.value, LedgerEntry.Kind.REFERRED.value
+    text = _AmountTexts().__getitem__
+    for member_id, row, cents in earners:
         if row is not None and (amount := sum(row)):
             levels = '", "'.join(map(text, row))
             yield member_id, accrual, text(amount), f'{{"levels": ["{levels}"]}}'
-        cents = bonuses.get(member_id)
         if cents:
             yield member_id, referred, text(cents), "{}"
 
 
-def _copy_entries(close: MonthClose, figures: PeriodFigures, by) -> int:
+ENTRY_COLUMNS = [
+    "member_id", "kind", "period", "amount", "breakdown", "reason", "created_by_id", "created_at",
+]  # fmt: skip
+
+
+def _copy_entries(period: date, earners: Iterable[tuple], by) -> int:
     """PostgreSQL: COPY the entries as text we format ourselves. Every value is a number,
     a fixed word, a date or our own JSON (no tab, newline or backslash), so the general
     escaping of core.bulk, which costs more than the COPY itself here, is not needed."""
     tail = "\t".join(["", str(by.pk) if by is not None else "\\N", timezone.now().isoformat()])
-    period = close.period.isoformat()
-    columns = [
-        "member_id", "kind", "period", "amount", "breakdown", "reason", "created_by_id",
-        "created_at",
-    ]  # fmt: skip
+    day = period.isoformat()
     lines = (
-        f"{m}\t{kind}\t{period}\t{amount}\t{breakdown}\t{tail}\n"
-        for m, kind, amount, breakdown in _entry_rows(close, figures, by)
+        f"{m}\t{kind}\t{day}\t{amount}\t{breakdown}\t{tail}\n"
+        for m, kind, amount, breakdown in _entry_rows(earners)
     )
     with connection.cursor() as cursor:
-        # Every member id here was read in this transaction, under the tree lock that
-        # every member deletion takes exclusively, from rows keyed to existing members
-        # (the volume rows, the payments): the ledger's guard (migration 0019) may skip
-        # its anti-join of a million entries for this one COPY, and checks again after
-        # (a failed COPY rolls the setting back with it).
+        # Every member id here is read under the tree lock that every member deletion
+        # takes exclusively (held by this transaction since before the reading started,
+        # whichever connection reads), from rows keyed to existing members (the volume
+        # rows, the payments): the ledger's guard (migration 0019) may skip its anti-join
+        # of a million entries for this one COPY, and checks again after (a failed COPY
+        # rolls the setting back with it).
         cursor.execute("SELECT set_config('bonuses.ledger_members_known', 'on', true)")
-        entries = copy_lines(LedgerEntry._meta.db_table, columns, lines)
+        entries = copy_lines(LedgerEntry._meta.db_table, ENTRY_COLUMNS, lines)
         cursor.execute("SELECT set_config('bonuses.ledger_members_known', 'off', true)")
     return entries
 
 
-def _write_entries(close: MonthClose, figures: PeriodFigures, by) -> int:
+def _write_entries(period: date, earners: Iterable[tuple], by) -> int:
+    """Write the close's entries for `earners` (see _entry_rows). Returns their number."""
     if connection.vendor == "postgresql":
-        return _copy_entries(close, figures, by)
+        return _copy_entries(period, earners, by)
     ops = connection.ops
-    period = ops.adapt_datefield_value(close.period)
+    day = ops.adapt_datefield_value(period)
     now = ops.adapt_datetimefield_value(timezone.now())
     by_id = by.pk if by is not None else None
-    columns = [
-        "member_id", "kind", "period", "amount", "breakdown", "reason", "created_by_id",
-        "created_at",
-    ]  # fmt: skip
     rows = (
-        (m, kind, period, amount, breakdown, "", by_id, now)
-        for m, kind, amount, breakdown in _entry_rows(close, figures, by)
+        (m, kind, day, amount, breakdown, "", by_id, now)
+        for m, kind, amount, breakdown in _entry_rows(earners)
     )
-    return insert_rows(LedgerEntry, columns, rows)
+    return insert_rows(LedgerEntry, ENTRY_COLUMNS, rows)
 
 
 def _figures_rows(figures: PeriodFigures) -> Iterator[tuple[int, bool, str, str, str, int]]:
@@ -458,6 +525,44 @@ def _figures_rows(figures: PeriodFigures) -> Iterator[tuple[int, bool, str, str,
         )
 
 
+def _figures_rows_as_read(
+    figures: PeriodFigures, counts: Iterator[tuple[int, int, int]]
+) -> Iterator[tuple[int, bool, str, str, str, int]]:
+    """_figures_rows with the follower counts arriving as (earner id, level, followers)
+    rows in earner order (read beside the COPY that stores them); fills
+    figures.followers on the way. The members with a follower within the levels are
+    those the counts name; the others with a row are the active ones."""
+    levels = figures.terms.levels
+    zero_list = [0] * levels
+    zero = str(zero_list)
+    followers, actives, earned = figures.followers, figures.actives, figures.levels
+    referred, active = figures.referred, figures.active
+    end = (float("inf"),)
+    paid_ids = iter(sorted(active))
+    paid_id = next(paid_ids, end[0])
+    count = next(counts, end)
+    while count is not end or paid_id != end[0]:
+        member_id = min(count[0], paid_id)
+        if paid_id == member_id:
+            paid_id = next(paid_ids, end[0])
+        row = None
+        while count[0] == member_id:
+            if row is None:
+                row = followers[member_id] = zero_list.copy()
+            row[count[1] - 1] = count[2]
+            count = next(counts, end)
+        paid = actives.get(member_id)
+        cents = earned.get(member_id)
+        yield (
+            member_id,
+            member_id in active,
+            zero if row is None else str(row),
+            zero if paid is None else str(paid),
+            zero if cents is None else str(cents),
+            referred.get(member_id, 0),
+        )
+
+
 FIGURES_COLUMNS = ["period", "member_id", "active", "followers", "actives", "earned", "referred"]
 
 
@@ -470,7 +575,10 @@ def write_closed_figures(*, period: date, figures: PeriodFigures) -> int:
     Separate from the walk that computes the figures, so that figures produced another
     way (maintained per-member rows) are stored the same way. DESIGN.md: "A closed month
     has one answer"."""
-    rows = _figures_rows(figures)
+    return _store_figures_rows(period, _figures_rows(figures))
+
+
+def _store_figures_rows(period: date, rows: Iterator[tuple]) -> int:
     if connection.vendor != "postgresql":
         day = connection.ops.adapt_datefield_value(period)
         return insert_rows(ClosedFigures, FIGURES_COLUMNS, ((day, *row) for row in rows))
@@ -486,6 +594,52 @@ def _check_closable(period: date) -> None:
         raise ValidationError(
             {"period": _("Only past months can be closed: this month is not over yet.")}
         )
+
+
+def _can_read_beside() -> bool:
+    """Whether the close may read through a second connection while its own writes: on
+    PostgreSQL, when the close's transaction is the outermost one (a second connection
+    sees only what is committed, and nothing the close reads is written before it)."""
+    return connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1
+
+
+def _write_as_read(period: date, terms: PlanTerms, by) -> tuple[PeriodFigures, int]:
+    """The close's figures, its ledger entries and its stored figures at once: a second
+    connection reads the maintained figures in member order while this one COPYs each
+    member's rows as they come, so PostgreSQL stores on one core while Python reads and
+    formats on the other (docs/benchmarks.md). Returns the figures (as
+    compute_period_from_figures gives them) and the number of entries written.
+
+    The reader's snapshot is taken after this transaction's locks (the period's close
+    lock, the tree lock), so it holds every payment change of the period and every move
+    committed before them, and none can commit until this close does. Members may still
+    join meanwhile (inserts share the tree lock): they have paid nothing for a past
+    month, and their sponsors' follower counts include them or not, as with any read."""
+    reader = connection.copy()
+    try:
+        reader.ensure_connection()
+        reader.set_autocommit(False)
+        with reader.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        gathered = _Gathered(terms)
+        members = gathered.take(_members_in_order(period, terms, reader))
+        entries = _write_entries(
+            period, ((m, earned, referred) for m, _a, referred, _p, earned in members), by
+        )
+        figures = gathered.figures
+        counts = connection.ops.quote_name(DownlineCount._meta.db_table)
+        with reader.chunked_cursor() as cursor:
+            count_rows = _rows(
+                cursor,
+                f"SELECT earner_id, level, followers FROM {counts} "
+                f"WHERE level <= %s AND followers <> 0 ORDER BY earner_id, level",
+                [terms.levels],
+            )
+            _store_figures_rows(period, _figures_rows_as_read(figures, count_rows))
+        reader.rollback()
+    finally:
+        reader.close()
+    return figures, entries
 
 
 @transaction.atomic
@@ -508,10 +662,18 @@ def month_close_one(*, period: date, by=None, dry_run: bool = False) -> CloseRes
     terms = plan_terms(period)
     # The maintained figures (bonuses.models.downline): exact for an open period, and
     # the close's locks keep them still until it commits.
-    figures = compute_period_from_figures(period, terms)
-    result = _result(period, figures, dry_run=dry_run, started=started)
     if dry_run:
-        return result
+        return _result(
+            period, compute_period_from_figures(period, terms), dry_run=True, started=started
+        )
+    if _can_read_beside():
+        figures, entries = _write_as_read(period, terms, by)
+    else:
+        figures = compute_period_from_figures(period, terms)
+        entries = _write_entries(period, _earners_of(figures), by)
+        write_closed_figures(period=period, figures=figures)
+    result = _result(period, figures, dry_run=False, started=started)
+    result.entries = entries
     close = MonthClose.objects.create(
         period=period,
         plan_id=terms.plan_id,
@@ -519,8 +681,6 @@ def month_close_one(*, period: date, by=None, dry_run: bool = False) -> CloseRes
         totals=result.totals_json(),
         figures_stored=True,
     )
-    result.entries = _write_entries(close, figures, by)
-    write_closed_figures(period=period, figures=figures)
     dashboard_changed_on_commit()  # the outstanding balance, the month's figures
     result.duration_ms = int((time.monotonic() - started) * 1000)
     close.duration_ms = result.duration_ms

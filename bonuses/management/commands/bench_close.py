@@ -103,8 +103,10 @@ def _time_sql(period, terms: PlanTerms) -> tuple[float, int, int]:
 
 
 def _profile(period) -> list[tuple[str, float]]:
-    """The close's phases one by one, as month_close_one runs them, committed then undone:
-    where its seconds go."""
+    """The close's phases one by one, committed then undone: where its seconds go. These
+    are the phases of the close inside another transaction (and on SQLite), one after
+    the other; the close on its own on PostgreSQL (the "real close" line) reads through a
+    second connection during its two COPYs (services.close._write_as_read)."""
     phases = []
     mark = time.perf_counter()
 
@@ -124,11 +126,11 @@ def _profile(period) -> list[tuple[str, float]]:
         figures = close_service.compute_period_from_figures(period, terms)
         lap("maintained figures (compute_period_from_figures)")
         result = close_service._result(period, figures, dry_run=False, started=mark)
-        month_close = MonthClose.objects.create(
+        MonthClose.objects.create(
             period=period, plan_id=terms.plan_id, totals=result.totals_json(), figures_stored=True
         )
         lap("totals, top earners")
-        close_service._write_entries(month_close, figures, None)
+        close_service._write_entries(period, close_service._earners_of(figures), None)
         lap("ledger entries (COPY)")
         close_service.write_closed_figures(period=period, figures=figures)
         lap("stored figures (COPY)")
