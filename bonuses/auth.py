@@ -30,7 +30,12 @@ def _user_query(vendor: str) -> tuple[str, list[tuple]]:
     """(SQL, [(model, field names, [(column, converters)])] for the user, the member and
     the sponsor): every concrete field of the three, in the models' order, with the
     converters the ORM would apply to each value read (dates on SQLite, phone numbers,
-    JSON), so the instances equal the ORM's."""
+    JSON), so the instances equal the ORM's.
+
+    Kept per vendor for the process: the converters are bound methods of the first
+    thread's connection, which is safe because what they read of it (the backend, the
+    database's time zone setting) is the same for every thread's connection to the one
+    database."""
     user_model = get_user_model()
     q = connection.ops.quote_name
     columns, parts = [], []
