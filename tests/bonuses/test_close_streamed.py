@@ -47,9 +47,7 @@ def test_the_streamed_close_writes_what_the_walk_computes(on_postgres, must_be_a
             referred_rate="0.05", packages=[], earner_must_be_active=True,
         )  # fmt: skip
     expected_entries, expected_stored = _expected(last)
-    spy = mock.patch.object(
-        close_service, "_write_as_read", wraps=close_service._write_as_read
-    )
+    spy = mock.patch.object(close_service, "_write_as_read", wraps=close_service._write_as_read)
     with spy as streamed:
         [result] = services.month_close(period=last)
     assert streamed.call_count == 1  # the second connection's path, not the in-memory one
