@@ -144,17 +144,11 @@ def month_close_view(request):
         through = request.POST.get("through") == "yes"
         return _start_close(request, request.POST.get("period", ""), through=through)
     preview = _preview(request, request.GET["preview"]) if "preview" in request.GET else None
-    confirm = request.GET.get("confirm")
-    earlier = []
-    if confirm:
+    confirm, earlier = None, []
+    if request.GET.get("confirm"):
         _check(request, CLOSE_PERMISSION)
-        try:
-            confirm = _closable_period(confirm)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            confirm = None
-        else:
-            earlier = earlier_open_periods(confirm)
+        confirm = _month_to_confirm(request, request.GET["confirm"])
+        earlier = earlier_open_periods(confirm) if confirm else []
     context = {
         **admin.site.each_context(request),
         "title": _("Month close"),
@@ -171,6 +165,20 @@ def month_close_view(request):
         "can_see_mails": request.user.has_perm("bonuses.view_statementmail"),
     }
     return TemplateResponse(request, "admin_site/month_close.html", context)
+
+
+def _month_to_confirm(request, text: str) -> date | None:
+    """The month `?confirm=` asks to close, or None with a message saying why not."""
+    try:
+        period = _closable_period(text)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return None
+    if MonthClose.objects.filter(period=period).exists():
+        # An address kept from before the close, or a second tab: nothing is left to ask.
+        messages.info(request, _("%(month)s is already closed.") % {"month": format_period(period)})
+        return None
+    return period
 
 
 def _period_or_none(text: str | None) -> date | None:
@@ -208,25 +216,34 @@ def _task_state(task_id: str) -> dict:
     seconds = (task.stopped - task.started).total_seconds() if _is_time(task) else None
     month = _period_or_none(result.get("period", "")[:7])
     closed = [date.fromisoformat(p) for p in result.get("closed_periods", [])]
-    if len(closed) > 1:
-        message = _("Closed in order: %(months)s.") % {
-            "months": ", ".join(format_period(p) for p in closed)
-        }
-    else:
-        message = (
-            _("%(month)s was already closed.")
-            if result.get("already_closed")
-            else _("%(month)s is closed.")
-        ) % {"month": format_period(month) if month else ""}
+    already_closed = bool(result.get("already_closed"))
     return {
         "state": "done",
-        "message": message,
+        "message": _done_message(month, closed, already_closed),
+        # The figures are the month's as closed; only a close that wrote them shows them
+        # as its own work.
+        "already_closed": already_closed,
         "total": format_money(result.get("total", "0")),
         "entries": result.get("entries", 0),
         "earners": result.get("earners", 0),
         "payments": result.get("payments", 0),
         "seconds": round(seconds, 1) if seconds is not None else None,
     }
+
+
+def _done_message(month: date | None, closed: list[date], already_closed: bool) -> str:
+    name = format_period(month) if month else ""
+    closed_names = ", ".join(format_period(p) for p in closed)
+    if already_closed and closed:
+        return _("Closed %(months)s; %(month)s was already closed.") % {
+            "months": closed_names,
+            "month": name,
+        }
+    if already_closed:
+        return _("%(month)s was already closed; nothing was written.") % {"month": name}
+    if len(closed) > 1:
+        return _("Closed in order: %(months)s.") % {"months": closed_names}
+    return _("%(month)s is closed.") % {"month": name}
 
 
 QUEUE_SCAN = 200  # the ORM broker's queue is short: a few schedules and closes

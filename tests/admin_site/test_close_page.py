@@ -159,8 +159,11 @@ def test_a_second_close_of_the_same_month_writes_nothing_and_says_so(admin_clien
         admin_client.get(reverse("admin:month_close_status", args=[t])).json() for t in task_ids
     ]
     assert [s["state"] for s in statuses] == ["done", "done"]
-    assert "already closed" in statuses[1]["message"]
-    assert statuses[0]["entries"] == statuses[1]["entries"] == entries
+    assert statuses[0]["message"] == "May 2026 is closed."
+    assert statuses[0]["entries"] == entries and not statuses[0]["already_closed"]
+    # The page shows the figures only for a close that wrote them.
+    assert statuses[1]["already_closed"] is True
+    assert statuses[1]["message"] == "May 2026 was already closed; nothing was written."
     assert MonthClose.objects.count() == 1
     assert LedgerEntry.objects.count() == entries
 
@@ -198,6 +201,41 @@ def test_confirmation_is_only_offered_for_a_closable_month(admin_client, club):
         assert 'id="confirm-close"' not in response.content.decode()
     response = admin_client.get(reverse(PAGE), {"confirm": "2026-05"})
     assert response.context["confirm_period"] == MAY
+
+
+def test_a_closed_month_is_not_offered_to_close_again(admin_client, club):
+    # The address of a confirmation kept from before the close (or a second tab).
+    services.month_close(period=MAY)
+    response = admin_client.get(reverse(PAGE), {"confirm": "2026-05"})
+    assert response.status_code == 200
+    assert response.context["confirm_period"] is None
+    page = response.content.decode()
+    assert 'id="confirm-close"' not in page
+    assert "May 2026 is already closed." in page
+
+
+def test_a_closed_month_shows_its_figures_as_closed(admin_client, club):
+    (closed,) = services.month_close(period=MAY)
+    page = admin_client.get(reverse(PAGE)).content.decode()
+    assert 'href="?preview=2026-05">Figures' in page
+    response = admin_client.get(reverse(PAGE), {"preview": "2026-05"})
+    assert response.context["preview"].total == closed.total
+    page = response.content.decode()
+    assert "May 2026 as closed" in page and "nothing written" not in page
+    assert f"the close wrote {closed.entries} ledger entries" in page
+    assert LedgerEntry.objects.count() == closed.entries  # nothing written by looking
+
+
+def test_the_done_message_names_every_month_the_run_closed():
+    from admin_site.closes import _done_message
+    from tests.bonuses.engine_helpers import APRIL
+
+    assert _done_message(MAY, [APRIL], already_closed=True) == (
+        "Closed April 2026; May 2026 was already closed."
+    )
+    assert _done_message(MAY, [APRIL, MAY], already_closed=False) == (
+        "Closed in order: April 2026, May 2026."
+    )
 
 
 def test_starting_a_close_with_no_worker_says_so_at_once(admin_client, club):

@@ -37,6 +37,13 @@ def test_administrator_previews_and_closes_last_month(admin_login, screenshot, l
     close = MonthClose.objects.get(period=add_months(current_period(), -1))
     assert page.locator("#close-entries").inner_text() == str(LedgerEntry.objects.count())
     assert close.closed_by.username == "boss"
+    # The months table follows without a reload: the month reads closed, with its total.
+    page.wait_for_selector('#close-status[data-months="fresh"]')
+    row = page.locator(f'tr[data-period="{last}"]')
+    assert row.locator("td").nth(1).inner_text().strip() == "closed"
+    assert row.locator("a[href*=confirm]").count() == 0
+    assert row.locator("td").nth(6).inner_text() == preview_total
+    assert not page.locator("#periods-scroll-hint").is_visible()  # wide enough here
     page.reload()
     page.wait_for_selector('#close-status[data-state="done"]')
     assert page.locator(f'tr[data-period="{last}"] a[href*=confirm]').count() == 0

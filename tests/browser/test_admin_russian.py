@@ -219,4 +219,7 @@ def test_month_close_table_on_a_phone_keeps_its_columns_apart(club, admin_login,
     assert all(height < 40 for _l, _r, height in heads), f"a header broke its line: {heads}"
     # The page itself does not scroll sideways: only the table's own box does.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # ...and says so, since a phone shows only the first columns.
+    assert page.locator("#periods-scroll-hint").is_visible()
+    assert "прокрутите" in page.locator("#periods-scroll-hint").inner_text()
     screenshot("admin-ru-month-close-phone", full_page=False)
