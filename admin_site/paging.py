@@ -10,13 +10,31 @@ from django.contrib import messages
 from django.contrib.admin.views.main import PAGE_VAR
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext
-from unfold.paginator import InfinitePaginator
+from unfold.paginator import InfinitePage, InfinitePaginator
+
+
+class ProbedPage(InfinitePage):
+    """A page that knows whether another follows. Unfold's says yes whenever it has rows,
+    so the member pickers (select2, through the admin's autocomplete) offered to load more
+    after a single match. A short page is the last; a full one asks for one row more."""
+
+    def has_next(self):
+        rows = len(self.object_list)
+        if rows < self.paginator.per_page:
+            return False
+        after = self.number * self.paginator.per_page
+        return self.paginator.object_list[after : after + 1].exists()
+
+
+class UncountedPaginator(InfinitePaginator):
+    def _get_page(self, *args, **kwargs):
+        return ProbedPage(*args, **kwargs)
 
 
 class UncountedPages:
     """ModelAdmin mixin: paged without a count, a page past the end sends to page one."""
 
-    paginator = InfinitePaginator
+    paginator = UncountedPaginator
     show_full_result_count = False
 
     def changelist_view(self, request, extra_context=None):

@@ -44,3 +44,27 @@ def test_a_page_with_rows_is_shown_as_before(admin_client, admin_user):
     assert [e.reason for e in second.context["cl"].result_list] == ["r0"]
     assert third.status_code == 302  # past the end now
     assert third["Location"] == f"{url}?kind__exact=adjustment"
+
+
+def _picker(admin_client, term, page=1):
+    params = {"app_label": "bonuses", "model_name": "member", "field_name": "sponsor"}
+    response = admin_client.get(
+        reverse("admin:autocomplete"), {**params, "term": term, "page": page}
+    )
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_member_picker_offers_more_only_when_more_match(admin_client):
+    # select2 loads another page whenever "more" is true: a single match offered more.
+    enroll(last_name="Одинокова")
+    for n in range(20):  # the autocomplete's page size
+        enroll(last_name="Двадцатова", first_name=f"Ая{n:02}")
+    alone = _picker(admin_client, "Одинокова")
+    assert len(alone["results"]) == 1 and alone["pagination"]["more"] is False
+    full = _picker(admin_client, "Двадцатова")
+    assert len(full["results"]) == 20 and full["pagination"]["more"] is False
+    enroll(last_name="Двадцатова", first_name="Ая20")
+    first, second = _picker(admin_client, "Двадцатова"), _picker(admin_client, "Двадцатова", 2)
+    assert len(first["results"]) == 20 and first["pagination"]["more"] is True
+    assert len(second["results"]) == 1 and second["pagination"]["more"] is False

@@ -95,6 +95,43 @@ def test_member_lookup_finds_a_member_through_select2(club, admin_login, screens
     assert page.locator(".select2-results__message").inner_text() == "No results found"
 
 
+def test_enter_while_the_picker_is_searching_picks_nobody(club, admin_login):
+    # Enter pressed after typing, before the search answered, took the first name of the
+    # list shown before: another member's page opened.
+    anna = Member.objects.get(user__username="anna")
+    page = admin_login()
+    page.goto("/admin/bonuses/member/lookup/")
+    held = []
+
+    def hold_searches(route):
+        if "term=" in route.request.url and "term=&" not in route.request.url:
+            held.append(route)  # answered below, when the test says so
+        else:
+            route.continue_()
+
+    page.route("**/admin/autocomplete/**", hold_searches)
+    page.locator(".select2-selection").first.click()
+    first_listed = page.locator(".select2-results__option[role=option]").first
+    first_listed.wait_for()
+    assert str(anna) not in first_listed.inner_text()  # Enter would have picked this one
+    page.locator(".select2-container--open .select2-search__field").press_sequentially(
+        anna.last_name
+    )
+    page.wait_for_selector(".select2-results__option.loading-results")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    assert "?member=" not in page.url
+    assert page.locator(".select2-container--open .select2-search__field").is_visible()
+    while not held:
+        page.wait_for_timeout(50)
+    for route in held:
+        route.continue_()
+    page.locator(".select2-results__option", has_text=str(anna)).first.wait_for()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#member-summary")
+    assert page.url.endswith(f"?member={anna.pk}")
+
+
 def test_month_picker_toggle_persists(club, admin_login, screenshot):
     page = admin_login()
     page.goto("/admin/bonuses/payment/month/?month=2026-01")
