@@ -4,7 +4,9 @@ The dashboard reads club-wide figures from the shared cache (bonuses.selectors.c
 refreshed by a django-q2 task. A write that changes what they count (a close, an import,
 a payment batch) marks them changed once it commits: figures computed before that are
 shown as stale ("updating") and a refresh is queued, so the page is never silently
-behind a write (right after a close the outstanding balance is not the old one).
+behind a write (right after a close the outstanding balance is not the old one). One
+payment's change marks them stale only; the next view of the dashboard queues the
+refresh.
 """
 
 from django.core.cache import cache
@@ -31,8 +33,21 @@ def dashboard_queue_refresh() -> None:
 
 def dashboard_mark_changed() -> None:
     """Mark the cached figures stale as of now and queue their refresh."""
-    cache.set(CHANGED_KEY, timezone.now().timestamp(), KEEP_SECONDS)
+    dashboard_mark_stale()
     dashboard_queue_refresh()
+
+
+def dashboard_mark_stale() -> None:
+    """Mark the cached figures stale as of now, queueing nothing: the dashboard's next
+    view queues the refresh (a small club's is computed inline at once)."""
+    cache.set(CHANGED_KEY, timezone.now().timestamp(), KEEP_SECONDS)
+
+
+def dashboard_stale_on_commit() -> None:
+    """dashboard_mark_stale once the current transaction commits. For one payment's
+    change: a front desk marking payments all day queues a refresh only when somebody
+    looks, not one per click."""
+    transaction.on_commit(dashboard_mark_stale)
 
 
 def dashboard_changed_on_commit() -> None:

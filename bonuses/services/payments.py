@@ -19,7 +19,7 @@ from core.money import money
 from core.periods import period_of
 
 from .corrections import post_payment_corrections
-from .dashboard import dashboard_changed_on_commit
+from .dashboard import dashboard_changed_on_commit, dashboard_stale_on_commit
 from .figures import figures_payments_changed
 from .locks import lock_tree_for_insert
 from .period_locks import lock_period_corrections, lock_period_for_payments
@@ -76,7 +76,7 @@ def payment_set(
     period = period_of(period)
     closed = _lock_period(period)
     changes = []
-    payment = _payment_set(
+    payment, changed = _payment_set(
         member=member,
         period=period,
         paid=paid,
@@ -85,8 +85,10 @@ def payment_set(
         note=note,
         closed=closed,
         changes=changes,
-    )[0]
+    )
     figures_payments_changed(period=period, changes=changes)
+    if changed:
+        dashboard_stale_on_commit()  # active members, bonuses, a closed month's corrections
     return payment
 
 

@@ -241,3 +241,23 @@ def test_figures_behind_a_write_say_so_until_refreshed(
     time_machine.shift(60)
     fresh = dashboard_figures()
     assert not fresh.stale and fresh.outstanding > 0
+
+
+def test_a_payment_toggle_shows_on_the_next_view(
+    time_machine, monkeypatch, django_capture_on_commit_callbacks
+):
+    # One payment's change left the figures as they were for up to five minutes: staff
+    # who marked a member paid saw the dashboard's active count unchanged.
+    from bonuses.services import dashboard
+
+    queued = []
+    monkeypatch.setattr(dashboard, "dashboard_queue_refresh", lambda: queued.append(1))
+    club = worked_example(JUNE)
+    before = dashboard_figures()
+    time_machine.shift(60)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_mark_unpaid(member=club["member"], period=JUNE)
+    assert queued == []  # a click queues nothing; the next view refreshes
+    after = dashboard_figures()
+    assert after.computed_at > before.computed_at and not after.stale
+    assert after.active_this_month == before.active_this_month - 1
