@@ -38,7 +38,10 @@ class PeriodRow:
     period: date
     state: str  # "closed", "open" (past, can be closed) or "current"
     close: MonthClose | None
-    mails: dict | None = None  # statement mails by state (closed months)
+    # Statement mails by state (closed months); empty when none were ever queued (a
+    # month closed before the club sent statements, or by a catch-up that sent only the
+    # newest month's).
+    mails: dict | None = None
 
     @property
     def mails_sent(self) -> int:

@@ -238,6 +238,27 @@ def test_the_done_message_names_every_month_the_run_closed():
     )
 
 
+def test_a_month_whose_statements_were_never_queued_says_not_sent(admin_client, club):
+    from bonuses.services.statement_mails import statement_mails_queue
+
+    services.month_close(period=MAY)  # closed without queueing its statements
+    cell = _mails_cell(admin_client.get(reverse(PAGE)), "2026-05")
+    assert cell == "not sent"
+    queued = statement_mails_queue(period=MAY)
+    cell = _mails_cell(admin_client.get(reverse(PAGE)), "2026-05")
+    assert cell.startswith("0 sent") and "waiting" in cell, (queued, cell)
+
+
+def _mails_cell(response, key: str) -> str:
+    import re
+
+    page = response.content.decode()
+    row = page[page.index(f'data-period="{key}"') :]
+    cell = row[row.index("statement-mails") :]
+    cell = cell[cell.index(">") + 1 : cell.index("</td>")]
+    return " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+
+
 def test_starting_a_close_with_no_worker_says_so_at_once(admin_client, club):
     response = admin_client.post(
         reverse(PAGE), {"period": "2026-05", "confirm": "yes"}, follow=True
