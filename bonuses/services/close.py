@@ -502,27 +502,30 @@ def _write_entries(period: date, earners: Iterable[tuple], by) -> int:
     return insert_rows(LedgerEntry, ENTRY_COLUMNS, rows)
 
 
+def _figures_row(figures: PeriodFigures, member_id: int, counts: list | None, zero: str) -> tuple:
+    """One member's stored figures row; `zero` is the JSON of an all-zero level list."""
+    paid = figures.actives.get(member_id)
+    cents = figures.levels.get(member_id)
+    return (
+        member_id,
+        member_id in figures.active,
+        zero if counts is None else str(counts),
+        zero if paid is None else str(paid),
+        zero if cents is None else str(cents),
+        figures.referred.get(member_id, 0),
+    )
+
+
 def _figures_rows(figures: PeriodFigures) -> Iterator[tuple[int, bool, str, str, str, int]]:
     """(member id, active, followers, actives, earned, referred cents) of every member
     with something to show: a follower within the levels or their own paid payment. The
     per-level lists as JSON text: str() of a list of ints is JSON, made in C."""
     zero = str([0] * figures.terms.levels)
-    followers, actives, earned = figures.followers, figures.actives, figures.levels
-    referred, active = figures.referred, figures.active
+    followers = figures.followers
     # In member id order: the primary key (period, member) is then filled at its right
     # edge, page after page, instead of at random.
-    for member_id in sorted(followers.keys() | active):
-        counts = followers.get(member_id)
-        paid = actives.get(member_id)
-        cents = earned.get(member_id)
-        yield (
-            member_id,
-            member_id in active,
-            zero if counts is None else str(counts),
-            zero if paid is None else str(paid),
-            zero if cents is None else str(cents),
-            referred.get(member_id, 0),
-        )
+    for member_id in sorted(followers.keys() | figures.active):
+        yield _figures_row(figures, member_id, followers.get(member_id), zero)
 
 
 def _figures_rows_as_read(
@@ -535,10 +538,9 @@ def _figures_rows_as_read(
     levels = figures.terms.levels
     zero_list = [0] * levels
     zero = str(zero_list)
-    followers, actives, earned = figures.followers, figures.actives, figures.levels
-    referred, active = figures.referred, figures.active
+    followers = figures.followers
     end = (float("inf"),)
-    paid_ids = iter(sorted(active))
+    paid_ids = iter(sorted(figures.active))
     paid_id = next(paid_ids, end[0])
     count = next(counts, end)
     while count is not end or paid_id != end[0]:
@@ -551,16 +553,7 @@ def _figures_rows_as_read(
                 row = followers[member_id] = zero_list.copy()
             row[count[1] - 1] = count[2]
             count = next(counts, end)
-        paid = actives.get(member_id)
-        cents = earned.get(member_id)
-        yield (
-            member_id,
-            member_id in active,
-            zero if row is None else str(row),
-            zero if paid is None else str(paid),
-            zero if cents is None else str(cents),
-            referred.get(member_id, 0),
-        )
+        yield _figures_row(figures, member_id, row, zero)
 
 
 FIGURES_COLUMNS = ["period", "member_id", "active", "followers", "actives", "earned", "referred"]
