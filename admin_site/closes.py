@@ -39,8 +39,8 @@ class PeriodRow:
     state: str  # "closed", "open" (past, can be closed) or "current"
     close: MonthClose | None
     # Statement mails by state (closed months); empty when none were ever queued (a
-    # month closed before the club sent statements, or by a catch-up that sent only the
-    # newest month's).
+    # month closed before the club sent statements, or one of the demo's older months:
+    # its catch-up mails only the newest).
     mails: dict | None = None
 
     @property
