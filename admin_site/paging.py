@@ -7,16 +7,19 @@ back to the first page of the same search and filters, saying why.
 """
 
 from django.contrib import messages
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.views.main import PAGE_VAR
 from django.http import HttpResponseRedirect
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from unfold.paginator import InfinitePage, InfinitePaginator
 
 
 class ProbedPage(InfinitePage):
     """A page that knows whether another follows. Unfold's says yes whenever it has rows,
     so the member pickers (select2, through the admin's autocomplete) offered to load more
-    after a single match. A short page is the last; a full one asks for one row more."""
+    after a single match. A short page is the last; a full one asks for one row more.
+    Only the autocomplete asks (ProbedAutocompleteJsonView); the lists' Next link goes by
+    the page's length."""
 
     def has_next(self):
         rows = len(self.object_list)
@@ -26,15 +29,32 @@ class ProbedPage(InfinitePage):
         return self.paginator.object_list[after : after + 1].exists()
 
 
-class UncountedPaginator(InfinitePaginator):
+class ProbedPaginator(InfinitePaginator):
     def _get_page(self, *args, **kwargs):
         return ProbedPage(*args, **kwargs)
+
+
+class ProbedAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete, its pages probed when the list is not counted. (The
+    lists keep Unfold's own paginator: its templates know it by its class name and would
+    show a subclass's make-believe count, 9 999 999 999, as the number of results.)"""
+
+    def get_paginator(self, queryset, per_page, *args, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, *args, **kwargs)
+        if isinstance(paginator, InfinitePaginator):
+            return ProbedPaginator(queryset, per_page, *args, **kwargs)
+        return paginator
+
+
+# Rows "Select all" may take across pages: as many as a bulk action accepts
+# (admin_site.members.BULK_LIMIT); past it the offer is not made.
+SELECT_ALL_LIMIT = 1000
 
 
 class UncountedPages:
     """ModelAdmin mixin: paged without a count, a page past the end sends to page one."""
 
-    paginator = UncountedPaginator
+    paginator = InfinitePaginator
     show_full_result_count = False
 
     def changelist_view(self, request, extra_context=None):
@@ -50,4 +70,25 @@ class UncountedPages:
             query = request.GET.copy()  # every filter, repeated ones too
             del query[PAGE_VAR]
             return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
+        if cl is not None:
+            self._count_for_select_all(cl, response.context_data)
         return response
+
+    @staticmethod
+    def _count_for_select_all(cl, context) -> None:
+        """The actions bar offers "Select all N members" when N differs from the page's
+        rows, N being the list's count: here the paginator's stand-in, 9 999 999 999.
+        A list that fits on its first page has nothing more to select; a longer one is
+        counted up to SELECT_ALL_LIMIT (one bounded query), and past it the offer is
+        left out by making N the page's own rows."""
+        shown = len(cl.result_list)
+        if cl.page_num == 1 and shown < cl.list_per_page:
+            matching = shown
+        else:
+            matching = cl.queryset.order_by()[: SELECT_ALL_LIMIT + 1].count()
+            if matching > SELECT_ALL_LIMIT:
+                matching = shown
+        cl.result_count = matching
+        context["selection_note_all"] = ngettext(
+            "%(total_count)s selected", "All %(total_count)s selected", matching
+        ) % {"total_count": matching}

@@ -26,6 +26,11 @@ class BonusDeskAdminSite(UnfoldAdminSite):
         login = reverse("admin:login", current_app=self.name)
         return LogoutView.as_view(next_page=login)(request)
 
+    def autocomplete_view(self, request):
+        from .paging import ProbedAutocompleteJsonView
+
+        return ProbedAutocompleteJsonView.as_view(admin_site=self)(request)
+
     def get_urls(self):
         from . import closes, exports, imports
 
