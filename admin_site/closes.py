@@ -226,6 +226,10 @@ def _task_state(task_id: str) -> dict:
         # The figures are the month's as closed; only a close that wrote them shows them
         # as its own work.
         "already_closed": already_closed,
+        # Several months closed in order: the figures below are the last one's.
+        "figures_of": _("Figures of %(month)s:") % {"month": format_period(month)}
+        if len(closed) > 1 and month
+        else "",
         "total": format_money(result.get("total", "0")),
         "entries": result.get("entries", 0),
         "earners": result.get("earners", 0),

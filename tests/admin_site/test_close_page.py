@@ -161,6 +161,7 @@ def test_a_second_close_of_the_same_month_writes_nothing_and_says_so(admin_clien
     assert [s["state"] for s in statuses] == ["done", "done"]
     assert statuses[0]["message"] == "May 2026 is closed."
     assert statuses[0]["entries"] == entries and not statuses[0]["already_closed"]
+    assert statuses[0]["figures_of"] == ""  # one month closed: its figures need no name
     # The page shows the figures only for a close that wrote them.
     assert statuses[1]["already_closed"] is True
     assert statuses[1]["message"] == "May 2026 was already closed; nothing was written."

@@ -6,11 +6,12 @@ admin's lists. Screenshots go to docs/screenshots/."""
 import re
 
 import pytest
+from django.utils import translation
 
 from bonuses import services
 from bonuses.models import LedgerEntry, Member, MonthClose, Payment
 from bonuses.services.demo import load_demo_club
-from core.periods import add_months, current_period, format_month
+from core.periods import add_months, current_period, format_month, format_period
 from tests.browser.select2 import select2_search
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -127,6 +128,10 @@ def test_closing_a_month_with_earlier_ones_open_closes_them_in_order(club, admin
     page.click("#close-button")
     page.wait_for_selector('#close-status[data-state="done"]')
     assert page.locator("#close-message").inner_text().startswith("Закрыты по порядку")
+    # The figures shown are the last month's, and the card says so.
+    with translation.override("ru"):
+        last_month = format_period(LAST)
+    assert page.locator("#close-figures-of").inner_text() == f"Итоги за {last_month}:"
     closed = list(MonthClose.objects.order_by("pk").values_list("period", flat=True))
     assert closed == sorted(closed) and closed[-1] == LAST and len(closed) > 1
 
