@@ -261,3 +261,5 @@ def test_a_payment_toggle_shows_on_the_next_view(
     after = dashboard_figures()
     assert after.computed_at > before.computed_at and not after.stale
     assert after.active_this_month == before.active_this_month - 1
+    # Computed inline (a small club), the top earners included: the card is not blank.
+    assert after.top_earners and after.top_earners != before.top_earners
