@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from bonuses.models import MAX_LEVELS, MonthClose, Package, Plan, PlanLevel
@@ -206,8 +206,11 @@ def plan_for(period: date) -> Plan:
     if plan is None:
         plan = Plan.objects.order_by("effective_from").first()
     if plan is None:
-        with transaction.atomic():
-            plan = _create_default_plan()
+        try:
+            with transaction.atomic():
+                plan = _create_default_plan()
+        except IntegrityError:  # another request created it at the same moment
+            plan = Plan.objects.order_by("effective_from").first()
     return plan
 
 
