@@ -56,6 +56,19 @@ class PeriodRow:
         return (self.mails or {}).get(StatementMail.State.PENDING, 0)
 
     @property
+    def closed_by(self) -> str:
+        """Who closed it: the staff login, else what started it (the schedule, the command
+        line); "—" for a close made before that was recorded, or by a login since
+        deleted."""
+        if self.close is None:
+            return ""
+        if self.close.closed_by is not None:
+            return str(self.close.closed_by)
+        if self.close.closed_via in (MonthClose.Via.SCHEDULE, MonthClose.Via.COMMAND):
+            return self.close.get_closed_via_display()
+        return "—"
+
+    @property
     def key(self) -> str:
         return format_month(self.period)
 

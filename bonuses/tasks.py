@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from bonuses import services
+from bonuses.models import MonthClose
 from bonuses.selectors.club import refresh_dashboard_figures
 from bonuses.services import import_jobs
 from bonuses.services.figures import figures_check
@@ -28,7 +29,8 @@ MONTH_CLOSE_CRON = "10 0 1 * *"
 
 def close_past_months() -> list[str]:
     """The catch-up close; returns the months it closed (kept as the task's result)."""
-    closed = [r.period for r in services.month_close() if not r.already_closed]
+    results = services.month_close(via=MonthClose.Via.SCHEDULE)
+    closed = [r.period for r in results if not r.already_closed]
     queue_statements(closed)
     return [format_month(p) for p in closed]
 
@@ -40,9 +42,9 @@ def close_month(period: str, user_id: int | None, through: bool = False) -> dict
     by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     month = date.fromisoformat(period)
     if through:
-        results = services.month_close_through(period=month, by=by)
+        results = services.month_close_through(period=month, by=by, via=MonthClose.Via.PAGE)
     else:
-        results = services.month_close(period=month, by=by)
+        results = services.month_close(period=month, by=by, via=MonthClose.Via.PAGE)
     result = results[-1]
     closed = [r.period.isoformat() for r in results if not r.already_closed]
     queue_statements([r.period for r in results if not r.already_closed])

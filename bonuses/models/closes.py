@@ -11,6 +11,13 @@ class MonthClose(models.Model):
     class State(models.TextChoices):
         CLOSED = "closed", _("closed")
 
+    class Via(models.TextChoices):
+        """What started the close: with closed_by, the audit of who closed a month."""
+
+        SCHEDULE = "schedule", _("schedule")
+        PAGE = "page", _("month close page")
+        COMMAND = "command", _("command line")
+
     period = models.DateField(_("month"), unique=True)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default="closed")
     plan = models.ForeignKey(
@@ -24,6 +31,10 @@ class MonthClose(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    # Empty for closes made before it was recorded.
+    closed_via = models.CharField(
+        _("closed via"), max_length=20, choices=Via.choices, blank=True, default="", db_default=""
     )
     totals = models.JSONField(_("totals"), default=dict, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration, ms"), default=0)

@@ -636,9 +636,10 @@ def _write_as_read(period: date, terms: PlanTerms, by) -> tuple[PeriodFigures, i
 
 
 @transaction.atomic
-def month_close_one(*, period: date, by=None, dry_run: bool = False) -> CloseResult:
+def month_close_one(*, period: date, by=None, via: str = "", dry_run: bool = False) -> CloseResult:
     """Close one past period (or preview it with dry_run). Closing a closed period again
-    returns its stored result and writes nothing."""
+    returns its stored result and writes nothing. `by` (a staff user or None) and `via`
+    (a MonthClose.Via) are recorded on the close."""
     started = time.monotonic()
     period = period_of(period)
     _check_closable(period)
@@ -671,6 +672,7 @@ def month_close_one(*, period: date, by=None, dry_run: bool = False) -> CloseRes
         period=period,
         plan_id=terms.plan_id,
         closed_by=by,
+        closed_via=via,
         totals=result.totals_json(),
         figures_stored=True,
     )
@@ -692,21 +694,23 @@ def unclosed_periods() -> list[date]:
     return [p for p in months_between(first, last) if p not in closed]
 
 
-def month_close_through(*, period: date, by=None) -> list[CloseResult]:
+def month_close_through(*, period: date, by=None, via: str = "") -> list[CloseResult]:
     """Close every month still open up to and including `period`, oldest first, each in
     its own transaction (as the catch-up does): what the close page offers when earlier
     months are open. Refuses the current or a future month (ValidationError)."""
     period = period_of(period)
     _check_closable(period)
     due = [p for p in unclosed_periods() if p < period] + [period]
-    return [month_close_one(period=p, by=by) for p in due]
+    return [month_close_one(period=p, by=by, via=via) for p in due]
 
 
-def month_close(*, period: date | None = None, by=None, dry_run: bool = False) -> list[CloseResult]:
+def month_close(
+    *, period: date | None = None, by=None, via: str = "", dry_run: bool = False
+) -> list[CloseResult]:
     """Close `period`, or with no period every unclosed past period in order (catch-up
     after downtime). Each period is closed in its own transaction, all or nothing, so a
     catch-up that fails half-way keeps the months before the failure closed, in order.
     Returns one result per period (empty when nothing is due)."""
     if period is not None:
-        return [month_close_one(period=period, by=by, dry_run=dry_run)]
-    return [month_close_one(period=p, by=by, dry_run=dry_run) for p in unclosed_periods()]
+        return [month_close_one(period=period, by=by, via=via, dry_run=dry_run)]
+    return [month_close_one(period=p, by=by, via=via, dry_run=dry_run) for p in unclosed_periods()]

@@ -247,7 +247,7 @@ def demo_catch_up() -> DemoCatchUp:
     from .figures import figures_check
     from .statement_mails import statement_mails_queue, statement_mails_send
 
-    closed = [r.period for r in month_close() if not r.already_closed]
+    closed = [r.period for r in month_close(via=MonthClose.Via.SCHEDULE) if not r.already_closed]
     check = figures_check()
     latest = add_months(current_period(), -1)
     if not MonthClose.objects.filter(period=latest).exists():

@@ -1,5 +1,6 @@
 """The month close page: states, preview, confirmed close through django-q2, progress."""
 
+from io import StringIO
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -202,6 +203,39 @@ def test_confirmation_is_only_offered_for_a_closable_month(admin_client, club):
         assert 'id="confirm-close"' not in response.content.decode()
     response = admin_client.get(reverse(PAGE), {"confirm": "2026-05"})
     assert response.context["confirm_period"] == MAY
+
+
+def test_the_schedule_says_it_closed_the_months(admin_client, club):
+    from bonuses import tasks
+    from tests.bonuses.engine_helpers import APRIL
+
+    def closed_by():
+        rows = admin_client.get(reverse(PAGE)).context["rows"]
+        return {row.key: row.closed_by for row in rows}
+
+    pay(club["member"], APRIL)
+    tasks.close_past_months()  # the schedule: April, then May
+    assert set(MonthClose.objects.values_list("closed_via", flat=True)) == {"schedule"}
+    MonthClose.objects.filter(period=APRIL).update(closed_via="")  # before it was kept
+    assert closed_by() == {"2026-06": "", "2026-05": "schedule", "2026-04": "—"}
+
+
+def test_the_page_names_the_login_and_the_command_line_itself(admin_client, admin_user, club):
+    from django.core.management import call_command
+
+    from tests.bonuses.engine_helpers import APRIL
+
+    pay(club["member"], APRIL)
+    admin_client.post(reverse(PAGE), {"period": "2026-04", "confirm": "yes"})
+    assert MonthClose.objects.get(period=APRIL).closed_via == "page"
+    call_command("close_month", "--month", "2026-05", stdout=StringIO())
+    assert MonthClose.objects.get(period=MAY).closed_via == "command"
+    rows = admin_client.get(reverse(PAGE)).context["rows"]
+    assert {row.key: row.closed_by for row in rows} == {
+        "2026-06": "",
+        "2026-05": "command line",
+        "2026-04": admin_user.username,
+    }
 
 
 def test_a_closed_month_is_not_offered_to_close_again(admin_client, club):

@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from bonuses import services
+from bonuses.models import MonthClose
 from core.money import format_money
 from core.periods import format_month, parse_month
 
@@ -18,7 +19,9 @@ class Command(BaseCommand):
     def handle(self, *args, month=None, dry_run=False, **options):
         try:
             period = parse_month(month) if month else None
-            results = services.month_close(period=period, dry_run=dry_run)
+            results = services.month_close(
+                period=period, via=MonthClose.Via.COMMAND, dry_run=dry_run
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         except ValidationError as exc:
