@@ -34,7 +34,10 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     # Fixes of our own for Unfold's layout (each explained in the file).
     "STYLES": [lambda request: static("admin_site/css/unfold_fixes.css")],
-    "SCRIPTS": [lambda request: static("admin_site/js/pickers.js")],
+    "SCRIPTS": [
+        lambda request: static("admin_site/js/pickers.js"),
+        lambda request: static("admin_site/js/layout.js"),
+    ],
     "ENVIRONMENT": "admin_site.site.environment_callback",
     "DASHBOARD_CALLBACK": "admin_site.dashboard.dashboard_callback",
     "COLORS": {

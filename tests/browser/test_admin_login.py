@@ -22,3 +22,20 @@ def test_the_menu_can_be_reached_at_common_laptop_widths(admin_login, page, scre
         page.locator("[x-on\\:click='sidebarToggle()']:visible").first.click()
     members.click()
     page.wait_for_url("**/admin/bonuses/member/")
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_bar_of_actions_starts_beside_the_menu(admin_login, page, width):
+    # At 1280 px the bar that rises when rows are ticked started under the menu kept open
+    # there, hiding its action list.
+    from tests.factories import enroll
+
+    enroll()
+    page.set_viewport_size({"width": width, "height": 800})
+    admin_login()
+    page.goto("/admin/bonuses/member/")
+    page.locator("#action-toggle").check()
+    bar = page.locator("select[name=action]").first
+    bar.wait_for()
+    menu = page.locator("#nav-sidebar").bounding_box()
+    assert bar.bounding_box()["x"] >= menu["x"] + menu["width"]
