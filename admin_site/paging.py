@@ -71,23 +71,35 @@ class UncountedPages:
             del query[PAGE_VAR]
             return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
         if cl is not None:
-            self._count_for_select_all(cl, response.context_data)
+            self._count_matches(cl, response.context_data)
         return response
 
     @staticmethod
-    def _count_for_select_all(cl, context) -> None:
-        """The actions bar offers "Select all N members" when N differs from the page's
-        rows, N being the list's count: here the paginator's stand-in, 9 999 999 999.
-        A list that fits on its first page has nothing more to select; a longer one is
-        counted up to SELECT_ALL_LIMIT (one bounded query), and past it the offer is
-        left out by making N the page's own rows."""
+    def _count_matches(cl, context) -> None:
+        """What the uncounted list needs of its count, in at most one bounded query.
+
+        The actions bar offers "Select all N members" when N differs from the page's
+        rows, N being the list's count: here the paginator's stand-in, 9 999 999 999. A
+        list that fits on its first page has nothing more to select; a longer one is
+        counted up to SELECT_ALL_LIMIT, and past it the offer is left out by making N the
+        page's own rows. The same count says whether a next page exists
+        (`cl.has_next_page`, for the Next link: a full last page offered one that led
+        back to the first); past the limit one row after the page is asked for."""
         shown = len(cl.result_list)
+        after = cl.page_num * cl.list_per_page  # rows up to the end of this page
         if cl.page_num == 1 and shown < cl.list_per_page:
-            matching = shown
+            matching, has_next = shown, False
         else:
             matching = cl.queryset.order_by()[: SELECT_ALL_LIMIT + 1].count()
+            if matching <= SELECT_ALL_LIMIT:
+                has_next = matching > after
+            elif after < matching:
+                has_next = True
+            else:
+                has_next = shown == cl.list_per_page and cl.queryset[after : after + 1].exists()
             if matching > SELECT_ALL_LIMIT:
                 matching = shown
+        cl.has_next_page = has_next
         cl.result_count = matching
         context["selection_note_all"] = ngettext(
             "%(total_count)s selected", "All %(total_count)s selected", matching

@@ -1,5 +1,6 @@
 """Lists paged without a count: a page past the end goes back to the first page."""
 
+import re
 from unittest.mock import patch
 
 import pytest
@@ -70,6 +71,39 @@ def test_select_all_is_not_offered_past_the_bulk_limit(admin_client):
         page = admin_client.get(url, {"q": "Многова"}).content.decode()
     assert "Click here to select the objects across" not in page
     assert "0 of 2 selected" in page
+
+
+def _next_offered(response) -> bool:
+    return bool(re.search(r'<a href="[^"]*p=\d+[^"]*"[^>]*>\s*Next', response.content.decode()))
+
+
+def test_next_is_offered_only_when_another_page_exists(admin_client):
+    # A full last page offered Next, which led back to the first page.
+    from admin_site.members import MemberAdmin
+
+    url = reverse("admin:bonuses_member_changelist")
+
+    def offered(pages):
+        with patch.object(MemberAdmin, "list_per_page", 2):
+            return [_next_offered(admin_client.get(url, {"q": "Пагинова", "p": p})) for p in pages]
+
+    for n in range(4):
+        enroll(last_name="Пагинова", first_name=f"Ая{n}")
+    assert offered([1, 2]) == [True, False]  # two full pages, the second the last
+    enroll(last_name="Пагинова", first_name="Ая4")
+    assert offered([1, 2, 3]) == [True, True, False]
+
+
+def test_next_past_the_select_all_limit_asks_for_one_row(admin_client):
+    from admin_site import paging
+    from admin_site.members import MemberAdmin
+
+    for n in range(6):
+        enroll(last_name="Глубокова", first_name=f"Ая{n}")
+    url = reverse("admin:bonuses_member_changelist")
+    with patch.object(MemberAdmin, "list_per_page", 2), patch.object(paging, "SELECT_ALL_LIMIT", 2):
+        pages = [admin_client.get(url, {"q": "Глубокова", "p": p}) for p in (1, 2, 3)]
+    assert [_next_offered(r) for r in pages] == [True, True, False]
 
 
 def test_a_page_with_rows_is_shown_as_before(admin_client, admin_user):
