@@ -19,4 +19,6 @@ STRINGS = [
     gettext_noop("Select %s to view"),
     gettext_noop("Add %(name)s"),
     gettext_noop("Add another %(verbose_name)s"),
+    # "Выбрать все участники (72)": the plural after "все" needs another case too.
+    gettext_noop("Select all %(total_count)s %(module_name)s"),
 ]

@@ -34,3 +34,16 @@ def test_russian_admin_titles_need_no_declension(admin_client):
 def test_english_titles_keep_djangos_wording(admin_client):
     response = admin_client.get(reverse("admin:bonuses_payment_add"), HTTP_ACCEPT_LANGUAGE="en")
     assert _title(response).startswith("Add payment")
+
+
+def test_select_all_reads_without_a_wrong_case(admin_client):
+    from unittest.mock import patch
+
+    from admin_site.members import MemberAdmin
+
+    for n in range(3):
+        enroll(last_name="Тройкина", first_name=f"Ая{n}")
+    url = reverse("admin:bonuses_member_changelist")
+    with patch.object(MemberAdmin, "list_per_page", 2):
+        page = admin_client.get(url, {"q": "Тройкина"}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert "Выбрать все найденные (участники): 3" in page.content.decode()
