@@ -3,7 +3,10 @@
 Unfold's InfinitePaginator never counts the rows (a count of a million-row table costs
 more than the page), so it cannot tell that a page is past the end: an address kept from
 a longer list, or typed, showed an empty list with only "Previous". Such a page now goes
-back to the first page of the same search and filters, saying why.
+back to the first page of the same search and filters, saying why. What the list still
+needs of a count (whether Next leads anywhere, how many "Select all" would take) comes
+from one count bounded at SELECT_ALL_LIMIT rows; the pickers' autocomplete asks for one
+row past its page instead.
 """
 
 from django.contrib import messages
@@ -18,8 +21,8 @@ class ProbedPage(InfinitePage):
     """A page that knows whether another follows. Unfold's says yes whenever it has rows,
     so the member pickers (select2, through the admin's autocomplete) offered to load more
     after a single match. A short page is the last; a full one asks for one row more.
-    Only the autocomplete asks (ProbedAutocompleteJsonView); the lists' Next link goes by
-    the page's length."""
+    Only the autocomplete asks (ProbedAutocompleteJsonView); the lists' Next link reads
+    cl.has_next_page (UncountedPages)."""
 
     def has_next(self):
         rows = len(self.object_list)
